@@ -1,0 +1,14 @@
+# Two entry points, both self-contained on a fresh machine (they create .venv and fetch what they need).
+.PHONY: lab test sanity units integration lint build clean
+
+lab:  ## set up, then build the whole lab and run every course lab (needs Multipass)
+	bash -c '. scripts/dev-env.sh && ansible-playbook site.yml'
+
+test:  ## set up, then run every test stage (sanity, units, integration, lint, build, molecule)
+	bash scripts/test-all.sh
+
+sanity units integration lint build:
+	bash scripts/test-all.sh $@
+
+clean:
+	rm -rf .cache dist tests/output
