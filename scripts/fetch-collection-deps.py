@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Put the collections we depend on into a folder, without Ansible Galaxy.
 
 Galaxy cannot be reached from our CI machines, but PyPI can, and the PyPI

@@ -12,7 +12,7 @@ fi
 export CCOL1_SHARED
 
 # ansible-test needs the collection under ansible_collections/<namespace>/<name>; a symlink is not enough.
-WORKSPACE="$CCOL1_ROOT/.cache/ws"
+WORKSPACE="${CCOL1_WORKSPACE:-${TMPDIR:-/tmp}/ccol1-test-workspace}"   # outside any git checkout: ansible-test would list files through git
 COLLECTION_COPY="$WORKSPACE/ansible_collections/calicolab/ccol1"
 copy_collection() {
   rm -rf "$COLLECTION_COPY" && mkdir -p "$COLLECTION_COPY" &&
