@@ -38,6 +38,7 @@ stage_lint() { ansible-lint --offline --profile production; }
 stage_build() { ansible-galaxy collection build --force --output-path "$CCOL1_ROOT/dist" .; }
 stage_molecule() {
   local scenario status=0
+  shopt -s nullglob
   for scenario in molecule/*/; do
     scenario="$(basename "$scenario")"
     [ "$scenario" = default ] && continue   # needs real Multipass VMs; see README
