@@ -1,0 +1,410 @@
+# -*- coding: utf-8 -*-
+# Copyright: calicolab developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Apply, diff and delete one projectcalico.org/v3 object the way Calico sees it.
+
+The engine reads the live object once, builds the desired object (merge-patch semantics of the request over
+the live object, or the request alone with ``replace``), and compares both after Calico's own defaulting and
+canonical forms, so an apply that Calico would store unchanged costs no write. Writes are a merge patch with a
+resourceVersion precondition (PUT on replace, POST when missing); a 409 is retried with a fresh read.
+
+It is plain Python: ``client`` is anything with ``get/create/patch/replace/delete`` taking and returning dicts
+and raising ``CalicoApiError`` (see _k8s_client.CalicoClient); ``run_module`` is the small Ansible adapter.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+try:
+    from ansible.module_utils.common.yaml import HAS_YAML, yaml_load_all
+except ImportError:  # very old ansible-core
+    HAS_YAML = False
+    yaml_load_all = None
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import (
+    K8S_AUTH_ARG_SPEC,
+    CALICO_API_VERSION,
+    CalicoApiError,
+    CalicoApiUnavailable,
+    auth_params,
+    connect,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
+    CalicoValidationError,
+    check_resource,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize import normalize_resource
+
+MAX_ATTEMPTS = 4
+NAMESPACED_KINDS = ("NetworkPolicy", "NetworkSet", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy")
+# Metadata the user owns; everything else in metadata is the server's bookkeeping.
+USER_METADATA = ("name", "namespace", "labels", "annotations")
+# Labels and annotations Calico itself adds (for example the policy tier label): kept on replace.
+SERVER_KEY_PREFIXES = ("projectcalico.org/", "operator.tigera.io/")
+# Pasted from `kubectl get -o yaml`: never sent back as if the user wanted them.
+SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")
+
+
+class CalicoRequestError(Exception):
+    """Bad input: nothing was written. ``problems`` lists each one."""
+
+    def __init__(self, message, problems=None):
+        super(CalicoRequestError, self).__init__(message)
+        self.problems = list(problems or [])
+
+
+# ---------------------------------------------------------------- merge-patch helpers (RFC 7386)
+
+def merge_patch(target, patch):
+    """Return ``target`` with the JSON merge patch ``patch`` applied (None deletes a key, lists replace)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def make_merge_patch(before, after):
+    """Return the smallest merge patch that turns ``before`` into ``after`` (both dicts)."""
+    patch = {}
+    for key in set(before) | set(after):
+        if key not in after:
+            patch[key] = None
+        elif key not in before:
+            patch[key] = copy.deepcopy(after[key])
+        elif before[key] != after[key]:
+            if isinstance(before[key], dict) and isinstance(after[key], dict):
+                patch[key] = make_merge_patch(before[key], after[key])
+            else:
+                patch[key] = copy.deepcopy(after[key])
+    return patch
+
+
+def strip_nones(value):
+    if isinstance(value, dict):
+        return dict((k, strip_nones(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return [strip_nones(v) for v in value]
+    return value
+
+
+def remove_paths(obj, paths):
+    """Return a copy of ``obj`` without the given key paths (each a list of keys); missing paths are ignored."""
+    result = copy.deepcopy(obj)
+    for path in paths:
+        node = result
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return result
+
+
+def unset_patch(paths):
+    """A merge patch that sets each key path to null."""
+    patch = {}
+    for path in paths:
+        node = patch
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = None
+    return patch
+
+
+# ---------------------------------------------------------------- comparing like Calico
+
+def user_view(obj):
+    """apiVersion, kind, user-owned metadata and spec: what the diff shows and what is compared."""
+    if not obj:
+        return {}
+    metadata = obj.get("metadata") or {}
+    view = {
+        "apiVersion": obj.get("apiVersion", CALICO_API_VERSION),
+        "kind": obj.get("kind"),
+        "metadata": dict((k, copy.deepcopy(metadata[k])) for k in USER_METADATA if metadata.get(k)),
+    }
+    if obj.get("spec") is not None:
+        view["spec"] = copy.deepcopy(obj["spec"])
+    return view
+
+
+def normalized_view(obj):
+    view = user_view(obj)
+    if not view:
+        return {}
+    normalized = normalize_resource(view)
+    # Keep the diff about what users own even if normalisation adds bookkeeping.
+    return user_view(normalized)
+
+
+def same_as_calico_sees_it(live, desired):
+    return normalized_view(live) == normalized_view(desired)
+
+
+# ---------------------------------------------------------------- building the desired object
+
+def identity(request):
+    metadata = request.get("metadata") or {}
+    kind = request.get("kind")
+    name = metadata.get("name")
+    if not kind:
+        raise CalicoRequestError("The resource has no kind", ["kind: missing"])
+    if not name:
+        raise CalicoRequestError("The %s has no metadata.name" % kind, ["metadata.name: missing"])
+    namespace = metadata.get("namespace")
+    if kind in NAMESPACED_KINDS and not namespace:
+        namespace = "default"
+    if kind not in NAMESPACED_KINDS and namespace:
+        raise CalicoRequestError(
+            "%s is cluster-scoped: metadata.namespace %r is not allowed" % (kind, namespace),
+            ["metadata.namespace: %r given for the cluster-scoped kind %s" % (namespace, kind)])
+    return kind, name, namespace
+
+
+def prepare_request(request):
+    """Fill apiVersion and the default namespace; drop null values that only mean 'not given'."""
+    kind, name, namespace = identity(request)
+    prepared = copy.deepcopy(request)
+    api_version = prepared.get("apiVersion") or CALICO_API_VERSION
+    if api_version != CALICO_API_VERSION:
+        raise CalicoRequestError(
+            "apiVersion %r is not supported: these modules manage %s objects only" % (api_version, CALICO_API_VERSION),
+            ["apiVersion: %r (allowed: %s)" % (api_version, CALICO_API_VERSION)])
+    prepared["apiVersion"] = api_version
+    prepared.setdefault("metadata", {})
+    if namespace:
+        prepared["metadata"]["namespace"] = namespace
+    prepared.pop("status", None)
+    for noise in SERVER_METADATA:
+        prepared["metadata"].pop(noise, None)
+    return prepared
+
+
+def desired_from(live, request, replace=False):
+    """The object we want stored: request merged over live, or the request alone on replace."""
+    if live is None:
+        return strip_nones(request)
+    if not replace:
+        return merge_patch(live, dict((k, v) for k, v in request.items() if k in ("metadata", "spec")))
+    desired = strip_nones(request)
+    live_meta = live.get("metadata") or {}
+    meta = desired.setdefault("metadata", {})
+    for field in ("labels", "annotations"):
+        kept = dict((k, v) for k, v in (live_meta.get(field) or {}).items()
+                    if k.startswith(SERVER_KEY_PREFIXES))
+        if kept:
+            merged = kept
+            merged.update(meta.get(field) or {})
+            meta[field] = merged
+    for field in ("resourceVersion", "uid", "creationTimestamp"):
+        if live_meta.get(field) is not None:
+            meta[field] = live_meta[field]
+    return desired
+
+
+def validate_desired(desired):
+    try:
+        check_resource(desired)
+    except CalicoValidationError as exc:
+        problems = list(getattr(exc, "problems", None) or [str(exc)])
+        kind = desired.get("kind")
+        name = (desired.get("metadata") or {}).get("name")
+        raise CalicoRequestError("Invalid %s %r: %s" % (kind, name, "; ".join(problems)), problems)
+
+
+# ---------------------------------------------------------------- the apply loop
+
+def _result(changed, method, before, after, resource):
+    return {
+        "changed": changed,
+        "method": method,
+        "resource": resource or {},
+        "diff": {"before": normalized_view(before), "after": normalized_view(after)},
+    }
+
+
+def _write(client, kind, name, namespace, live, desired, replace):
+    if live is None:
+        return "created", client.create(kind, desired)
+    if replace:
+        return "replaced", client.replace(kind, desired)
+    patch = make_merge_patch(
+        dict((k, live.get(k)) for k in ("metadata", "spec") if live.get(k) is not None),
+        dict((k, desired.get(k)) for k in ("metadata", "spec") if desired.get(k) is not None))
+    patch.setdefault("metadata", {})["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
+    return "patched", client.patch(kind, name, namespace, patch)
+
+
+def apply_present(client, request, replace=False, unset=None, check_mode=False):
+    """Create, patch or replace so the live object matches the request; unchanged objects are not written.
+
+    ``unset`` lists key paths (e.g. ``[["spec", "wireguardEnabled"]]``) to remove instead of setting.
+    """
+    request = prepare_request(request)
+    kind, name, namespace = identity(request)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        live = client.get(kind, name, namespace)
+        if unset:
+            if live is None:
+                return _result(False, "none", None, None, {})
+            desired = remove_paths(live, unset)
+        else:
+            desired = desired_from(live, request, replace)
+        validate_desired(desired)
+        if live is not None and same_as_calico_sees_it(live, desired):
+            return _result(False, "none", live, live, live)
+        method = "created" if live is None else ("replaced" if replace and not unset else "patched")
+        if check_mode:
+            return _result(True, method, live, desired, desired)
+        try:
+            method, stored = _write(client, kind, name, namespace, live, desired, replace and not unset)
+        except CalicoApiError as exc:
+            if exc.status == 409 and attempt < MAX_ATTEMPTS:
+                continue  # someone else wrote (or created) it meanwhile: read again and recompute
+            raise
+        return _result(True, method, live, stored or desired, stored or desired)
+    raise CalicoApiError("%s %r kept changing: gave up after %d conflicts" % (kind, name, MAX_ATTEMPTS), 409)
+
+
+def apply_absent(client, request, check_mode=False):
+    """Delete the object; a missing object (or a 404 on delete) is unchanged."""
+    request = prepare_request(request)
+    kind, name, namespace = identity(request)
+    live = client.get(kind, name, namespace)
+    if live is None:
+        return _result(False, "none", None, None, {})
+    if check_mode:
+        return _result(True, "deleted", live, None, {})
+    try:
+        client.delete(kind, name, namespace)
+    except CalicoApiError as exc:
+        if exc.status == 404:
+            return _result(False, "none", None, None, {})
+        raise
+    return _result(True, "deleted", live, None, {})
+
+
+def apply_request(client, request, state="present", replace=False, unset=None, check_mode=False):
+    if state == "absent" and unset:
+        return apply_present(client, request, unset=unset, check_mode=check_mode)
+    if state == "absent":
+        return apply_absent(client, request, check_mode=check_mode)
+    return apply_present(client, request, replace=replace, check_mode=check_mode)
+
+
+# ---------------------------------------------------------------- the Ansible adapter
+
+def run_module(module, request, unset=None, needs_kinds=None):
+    """Connect, apply ``request`` as the module's state/replace say, and exit or fail the module.
+
+    ``needs_kinds`` maps a kind the request depends on (e.g. Tier) to the error shown where it is not served.
+    """
+    params = module.params
+    try:
+        client = connect(auth_params(params))
+        for kind, why in (needs_kinds or {}).items():
+            if not client.serves_kind(kind):
+                raise CalicoRequestError(why, [why])
+        result = apply_request(client, request, state=params.get("state") or "present",
+                               replace=bool(params.get("replace")), unset=unset, check_mode=module.check_mode)
+    except CalicoRequestError as exc:
+        module.fail_json(msg=str(exc), problems=exc.problems, changed=False)
+    except CalicoApiUnavailable as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    except CalicoApiError as exc:
+        module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
+    module.exit_json(**result)
+
+
+def fail_on_problems(module, what, problems):
+    if problems:
+        module.fail_json(msg="Invalid %s: %s" % (what, "; ".join(problems)), problems=problems, changed=False)
+
+
+# ---------------------------------------------------------------- helpers the modules share
+
+STATE_ARG_SPEC = {"state": {"type": "str", "choices": ["present", "absent"], "default": "present"}}
+REPLACE_ARG_SPEC = {"replace": {"type": "bool", "default": False}}
+DEFINITION_ARG_SPEC = {"definition": {"type": "raw"}}
+
+
+def calico_argument_spec(options, replace=True, definition=False):
+    """The module's own options plus the Kubernetes auth options, state, and optionally replace/definition."""
+    spec = copy.deepcopy(K8S_AUTH_ARG_SPEC)
+    spec.update(copy.deepcopy(STATE_ARG_SPEC))
+    if replace:
+        spec.update(copy.deepcopy(REPLACE_ARG_SPEC))
+    if definition:
+        spec.update(copy.deepcopy(DEFINITION_ARG_SPEC))
+    spec.update(copy.deepcopy(options))
+    return spec
+
+
+def load_definition(definition, allowed_kinds=None):
+    """A manifest given as a dict or a YAML string (one document; a leading '---' is fine) → dict."""
+    if isinstance(definition, str):
+        if not HAS_YAML:
+            raise CalicoRequestError("definition: PyYAML is needed to read a YAML string", ["definition: no PyYAML"])
+        try:
+            documents = [doc for doc in yaml_load_all(definition) if doc is not None]
+        except Exception as exc:
+            raise CalicoRequestError("definition is not valid YAML: %s" % exc, ["definition: %s" % exc])
+        if len(documents) != 1:
+            raise CalicoRequestError("definition must hold exactly one object, found %d" % len(documents),
+                                     ["definition: %d documents" % len(documents)])
+        definition = documents[0]
+    if not isinstance(definition, dict):
+        raise CalicoRequestError("definition must be a mapping (a Calico manifest), got %s" % type(definition).__name__,
+                                 ["definition: not a mapping"])
+    kind = definition.get("kind")
+    if allowed_kinds and kind not in allowed_kinds:
+        problem = "kind: %r (allowed: %s)" % (kind, ", ".join(allowed_kinds))
+        raise CalicoRequestError("definition has kind %r; this module manages %s" % (kind, " and ".join(allowed_kinds)),
+                                 [problem])
+    return copy.deepcopy(definition)
+
+
+def canonical_as_number(value, field="as_number"):
+    """An AS number as Calico stores it: int, digit string or asdot 'A.B' (A*65536+B) → int."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    number = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif text.isdigit():
+        number = int(text)
+    elif text.count(".") == 1 and all(part.isdigit() for part in text.split(".")):
+        high, low = (int(part) for part in text.split("."))
+        if high <= 65535 and low <= 65535:
+            number = high * 65536 + low
+    if number is None or not 0 <= number <= 4294967295:
+        problem = ("%s: %r is not an AS number (allowed: an integer 0-4294967295, the same as a digit string, "
+                   "or asdot 'A.B' with A and B 0-65535)" % (field, value))
+        raise CalicoRequestError(problem, [problem])
+    return number
+
+
+def set_if_given(target, key, value):
+    if value is not None:
+        target[key] = value
+    return target
+
+
+def run_with_errors(module, build):
+    """Call ``build(params)``; bad input becomes fail_json before any connection is made."""
+    try:
+        return build(module.params)
+    except CalicoRequestError as exc:
+        module.fail_json(msg=str(exc), problems=exc.problems, changed=False)
