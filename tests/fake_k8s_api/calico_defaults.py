@@ -1,0 +1,98 @@
+"""What Calico's own write path adds to projectcalico.org/v3 objects, written from the reference facts.
+
+Sources: shared/reference/calico-facts.md section 1 (policy `types`, IPPool and KubeControllersConfiguration
+defaults, the validator rules for preDNAT/doNotTrack/applyOnForward) and section 2 (clientv3 defaulting on every
+write, the `projectcalico.org/tier` label from v3.29). This is an independent re-statement for a test double: it
+shares no code with plugins/module_utils, so the modules are tested against behaviour, not against themselves.
+"""
+import ipaddress
+
+POLICY_KINDS = ("NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy")
+TIER_LABEL = "projectcalico.org/tier"
+
+
+def default_policy_types(spec):
+    """No egress rules -> [Ingress]; egress only -> [Egress]; both -> both (only when `types` is unset)."""
+    if spec.get("types"):
+        return
+    has_egress, has_ingress = bool(spec.get("egress")), bool(spec.get("ingress"))
+    spec["types"] = ["Ingress", "Egress"] if has_egress and has_ingress else ["Egress"] if has_egress else \
+        ["Ingress"]
+
+
+def default_ippool(spec):
+    try:
+        network = ipaddress.ip_network(spec.get("cidr", ""), strict=False)
+    except ValueError:
+        return  # the validator reports the bad CIDR
+    spec["cidr"] = str(network)
+    spec.setdefault("blockSize", 26 if network.version == 4 else 122)
+    spec.setdefault("ipipMode", "Never")
+    spec.setdefault("vxlanMode", "Never")
+    spec.setdefault("nodeSelector", "all()")
+    spec.setdefault("allowedUses", ["Workload", "Tunnel"])
+
+
+def default_kube_controllers(spec):
+    spec.setdefault("prometheusMetricsPort", 9094)
+    node = (spec.get("controllers") or {}).get("node")
+    if isinstance(node, dict):
+        node.setdefault("leakGracePeriod", "15m")
+
+
+def apply_calico_defaults(kind, obj, label_tiers):
+    """Default `obj` in place as clientv3 does before storing it."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if kind in POLICY_KINDS:
+        default_policy_types(spec)
+        if label_tiers and spec.get("tier"):
+            obj.setdefault("metadata", {}).setdefault("labels", {})[TIER_LABEL] = spec["tier"]
+    elif kind == "IPPool":
+        default_ippool(spec)
+    elif kind == "KubeControllersConfiguration":
+        default_kube_controllers(spec)
+
+
+def calico_rule_errors(kind, obj, old):
+    """The CEL / validator rules the fake can state in Python: yield (field, reason, message)."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    if kind in ("GlobalNetworkPolicy", "StagedGlobalNetworkPolicy"):
+        pre_dnat, untracked = spec.get("preDNAT") is True, spec.get("doNotTrack") is True
+        if pre_dnat and untracked:
+            yield "spec", "FieldValueForbidden", "Forbidden: preDNAT and doNotTrack cannot both be true"
+        if pre_dnat and spec.get("egress"):
+            yield "spec", "FieldValueForbidden", "Forbidden: preDNAT policy cannot have any egress rules"
+        if pre_dnat and "Egress" in (spec.get("types") or []):
+            yield "spec", "FieldValueForbidden", "Forbidden: preDNAT policy cannot have 'Egress' type"
+        if (pre_dnat or untracked) and spec.get("applyOnForward") is not True:
+            yield "spec", "FieldValueInvalid", \
+                "Invalid value: \"object\": applyOnForward must be true if either preDNAT or doNotTrack is true"
+    if kind == "IPPool":
+        yield from ippool_errors(spec, (old or {}).get("spec") or {})
+    if kind == "KubeControllersConfiguration" and obj.get("metadata", {}).get("name") != "default":
+        yield "metadata.name", "FieldValueInvalid", "Invalid value: %r: only 'default' is accepted" % (
+            obj.get("metadata", {}).get("name"),)
+
+
+def ippool_errors(spec, old_spec):
+    cidr = spec.get("cidr")
+    try:
+        network = ipaddress.ip_network(cidr or "", strict=True)
+    except ValueError:
+        yield "spec.cidr", "FieldValueInvalid", "Invalid value: \"%s\": IP pool CIDR must be a masked network" % cidr
+        return
+    encap = [m for m in (spec.get("ipipMode"), spec.get("vxlanMode")) if m not in (None, "", "Never")]
+    if len(encap) == 2:
+        yield "spec", "FieldValueForbidden", "Forbidden: ipipMode and vxlanMode cannot both be enabled"
+    if network.version == 6 and spec.get("ipipMode") not in (None, "", "Never"):
+        yield "spec", "FieldValueForbidden", "Forbidden: IPIP is not supported on IPv6 pools"
+    size, low = spec.get("blockSize"), (20 if network.version == 4 else 116)
+    high = 32 if network.version == 4 else 128
+    if isinstance(size, int) and not low <= size <= high:
+        yield "spec.blockSize", "FieldValueInvalid", "Invalid value: %d: must be in the range %d-%d" % (size, low, high)
+    for field in ("cidr", "blockSize"):
+        if old_spec.get(field) is not None and old_spec.get(field) != spec.get(field):
+            yield "spec." + field, "FieldValueInvalid", "Invalid value: %s: %s cannot be changed" % (
+                spec.get(field), field)

@@ -1,0 +1,409 @@
+"""The fake Kubernetes API, exercised through the real `kubernetes.dynamic.DynamicClient`."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.calicolab.ccol1.tests.shared_reference import MISSING_REASON, crd_schema_dir
+
+pytestmark = pytest.mark.skipif(crd_schema_dir() is None, reason=MISSING_REASON)
+
+kubernetes = pytest.importorskip("kubernetes")
+from kubernetes.dynamic import DynamicClient  # noqa: E402  pylint: disable=wrong-import-position
+from kubernetes.dynamic import exceptions as dyn_errors  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.calicolab.ccol1.tests.fake_k8s_api import FakeKubernetesAPI  # noqa: E402 pylint: disable=C0413
+
+SERVER_PY = Path(__file__).resolve().parents[3] / "tests" / "fake_k8s_api" / "server.py"
+V3 = "projectcalico.org/v3"
+
+
+def gnp(name, **spec):
+    return {"apiVersion": V3, "kind": "GlobalNetworkPolicy", "metadata": {"name": name},
+            "spec": spec or {"selector": "all()", "ingress": [{"action": "Allow"}]}}
+
+
+@pytest.fixture
+def start(tmp_path):
+    servers = []
+
+    def _start(mode="native", tiers=True):
+        fake = FakeKubernetesAPI(mode=mode, tiers=tiers, schema_dir=crd_schema_dir())
+        fake.start()
+        servers.append(fake)
+        config = kubernetes.client.Configuration()
+        config.host = fake.url
+        config.api_key = {"authorization": "Bearer fake-token"}
+        dyn = DynamicClient(kubernetes.client.ApiClient(config), cache_file=str(tmp_path / ("%s.json" % fake.port)))
+        return fake, dyn
+
+    yield _start
+    for fake in servers:
+        fake.stop()
+
+
+@pytest.fixture
+def native(start):
+    return start("native")
+
+
+def body_of(error):
+    return json.loads(error.value.body)
+
+
+def http(fake, method, path, payload=None):
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(fake.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+# --- discovery ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, namespaced", [("GlobalNetworkPolicy", False), ("NetworkPolicy", True),
+                                              ("IPPool", False), ("FelixConfiguration", False), ("Tier", False)])
+def test_native_mode_discovers_calico_kinds(native, kind, namespaced):
+    _fake, dyn = native
+    resource = dyn.resources.get(api_version=V3, kind=kind)
+    assert resource.namespaced is namespaced and resource.group_version == V3
+
+
+def test_core_discovery_and_short_names(native):
+    _fake, dyn = native
+    assert dyn.version["kubernetes"]["gitVersion"].startswith("v1.35")
+    namespaces = dyn.resources.get(api_version="v1", kind="Namespace")
+    assert namespaces.namespaced is False and "ns" in namespaces.short_names
+    assert dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy").short_names == ["gnp", "cgnp"]
+    names = sorted(n.metadata.name for n in namespaces.get().items)
+    assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
+
+
+def groups_of(fake):
+    return {g["name"] for g in http(fake, "GET", "/apis")[1]["groups"]}
+
+
+def test_each_mode_serves_its_groups(start):
+    aggregated, native, crd_only, none = (start(m)[0] for m in ("aggregated", "native", "crd-only", "none"))
+    assert {"projectcalico.org", "crd.projectcalico.org", "operator.tigera.io"} <= groups_of(aggregated)
+    assert "projectcalico.org" in groups_of(native) and "crd.projectcalico.org" not in groups_of(native)
+    assert "crd.projectcalico.org" in groups_of(crd_only) and "projectcalico.org" not in groups_of(crd_only)
+    assert not {g for g in groups_of(none) if "calico" in g or "tigera" in g}
+    assert http(crd_only, "GET", "/apis/projectcalico.org/v3")[0] == 404
+
+
+def test_aggregated_mode_lists_the_calico_apiservice(start):
+    _fake, dyn = start("aggregated")
+    service = dyn.resources.get(api_version="apiregistration.k8s.io/v1", kind="APIService").get(
+        name="v3.projectcalico.org")
+    assert service.spec.service.name == "calico-api"
+    crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").get()
+    names = {c.metadata.name for c in crds.items}
+    assert "globalnetworkpolicies.crd.projectcalico.org" in names
+    assert "globalnetworkpolicies.projectcalico.org" not in names
+
+
+def test_native_mode_lists_v3_crds_and_a_local_apiservice(native):
+    _fake, dyn = native
+    crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").get()
+    names = {c.metadata.name for c in crds.items}
+    assert {"globalnetworkpolicies.projectcalico.org", "installations.operator.tigera.io"} <= names
+    assert not any(n.endswith(".crd.projectcalico.org") for n in names)
+    service = dyn.resources.get(api_version="apiregistration.k8s.io/v1", kind="APIService").get(
+        name="v3.projectcalico.org")
+    assert service.spec.service is None
+
+
+def test_crd_only_mode_has_no_v3_kinds(start):
+    _fake, dyn = start("crd-only")
+    assert dyn.resources.get(api_version="crd.projectcalico.org/v1", kind="IPPool")
+    with pytest.raises(dyn_errors.ResourceNotFoundError):
+        dyn.resources.get(api_version=V3, kind="IPPool")
+
+
+def test_tiers_off_has_no_tier_kind_and_no_spec_tier(start):
+    _fake, dyn = start("native", tiers=False)
+    with pytest.raises(dyn_errors.ResourceNotFoundError):
+        dyn.resources.get(api_version=V3, kind="Tier")
+    created = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy").create(body=gnp("p"))
+    assert "tier" not in created.spec.to_dict()
+
+
+# --- verbs ----------------------------------------------------------------------------------------------------
+
+def test_create_get_list_replace_patch_delete(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    created = policies.create(body=gnp("allow", selector="app == 'a'", ingress=[{"action": "Allow"}]))
+    meta = created.metadata
+    assert meta.uid and meta.resourceVersion.isdigit() and meta.creationTimestamp and meta.generation == 1
+    assert policies.get(name="allow").spec.selector == "app == 'a'"
+
+    listed = policies.get()
+    assert listed.kind == "GlobalNetworkPolicyList" and listed.metadata.resourceVersion
+    assert [p.metadata.name for p in listed.items] == ["allow"]
+
+    body = created.to_dict()
+    body["spec"]["order"] = 10
+    replaced = policies.replace(body=body)
+    assert replaced.spec.order == 10 and replaced.metadata.generation == 2
+    assert int(replaced.metadata.resourceVersion) > int(meta.resourceVersion)
+
+    merged = policies.patch(name="allow", body={"metadata": {"labels": {"a": "b"}}, "spec": {"order": None}},
+                            content_type="application/merge-patch+json")
+    assert merged.metadata.labels.a == "b" and "order" not in merged.spec.to_dict()
+    patched = policies.patch(name="allow", body=[{"op": "add", "path": "/spec/order", "value": 5}],
+                             content_type="application/json-patch+json")
+    assert patched.spec.order == 5
+
+    deleted = policies.delete(name="allow")
+    assert deleted.metadata.name == "allow"
+    with pytest.raises(dyn_errors.NotFoundError) as error:
+        policies.get(name="allow")
+    assert body_of(error)["reason"] == "NotFound" and body_of(error)["details"]["kind"] == "globalnetworkpolicies"
+
+
+def test_duplicate_create_is_already_exists(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    policies.create(body=gnp("dup"))
+    with pytest.raises(dyn_errors.ConflictError) as error:
+        policies.create(body=gnp("dup"))
+    assert body_of(error)["reason"] == "AlreadyExists"
+
+
+def test_stale_resource_version_is_conflict(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    stale = policies.create(body=gnp("c")).to_dict()
+    policies.patch(name="c", body={"spec": {"order": 1}}, content_type="application/merge-patch+json")
+    with pytest.raises(dyn_errors.ConflictError) as error:
+        policies.replace(body=stale)
+    assert body_of(error)["reason"] == "Conflict" and body_of(error)["code"] == 409
+
+
+def test_replace_of_a_custom_resource_needs_a_resource_version(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    policies.create(body=gnp("rv"))
+    with pytest.raises(dyn_errors.UnprocessibleEntityError):
+        policies.replace(body=gnp("rv"))
+    with pytest.raises(dyn_errors.NotFoundError):
+        policies.replace(body=dict(gnp("missing"), metadata={"name": "missing", "resourceVersion": "1"}))
+
+
+def test_strategic_merge_is_refused_for_crds_but_not_for_builtins(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    policies.create(body=gnp("s"))
+    with pytest.raises(dyn_errors.DynamicApiError) as error:
+        policies.patch(name="s", body={"spec": {"order": 1}})
+    assert error.value.status == 415
+    configmaps = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    configmaps.create(body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}},
+                      namespace="default")
+    patched = configmaps.patch(name="c", namespace="default", body={"data": {"b": "2"}})
+    assert patched.data.to_dict() == {"a": "1", "b": "2"}
+
+
+def test_server_side_apply_creates_then_merges(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    with pytest.raises(dyn_errors.BadRequestError):
+        policies.server_side_apply(body=gnp("ssa"))
+    created = policies.server_side_apply(body=gnp("ssa"), field_manager="test")
+    assert created.spec.types == ["Ingress"]
+    updated = policies.server_side_apply(body=gnp("ssa", order=3, selector="all()"), field_manager="test")
+    assert updated.spec.order == 3 and updated.metadata.uid == created.metadata.uid
+
+
+def test_dry_run_validates_without_storing(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    result = policies.create(body=gnp("dry"), dry_run="All")
+    assert result.spec.types == ["Ingress"]
+    assert policies.get().items == []
+    with pytest.raises(dyn_errors.UnprocessibleEntityError):
+        policies.create(body=gnp("dry", order="high"), dry_run="All")
+
+
+def test_namespaced_create_needs_an_existing_namespace(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="NetworkPolicy")
+    with pytest.raises(dyn_errors.NotFoundError) as error:
+        policies.create(body={"apiVersion": V3, "kind": "NetworkPolicy", "metadata": {"name": "p"},
+                              "spec": {}}, namespace="nowhere")
+    assert body_of(error)["message"] == 'namespaces "nowhere" not found'
+    created = policies.create(body={"apiVersion": V3, "kind": "NetworkPolicy", "metadata": {"name": "p"},
+                                    "spec": {"egress": [{"action": "Allow"}]}}, namespace="default")
+    assert created.metadata.namespace == "default" and created.spec.types == ["Egress"]
+
+
+def test_selectors_filter_lists(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    for name, team in (("a", "red"), ("b", "blue"), ("c", None)):
+        body = gnp(name)
+        if team:
+            body["metadata"]["labels"] = {"team": team}
+        policies.create(body=body)
+
+    def names(**selectors):
+        return [p.metadata.name for p in policies.get(**selectors).items]
+    assert names(label_selector="team=red") == ["a"]
+    assert names(label_selector="team in (red,blue)") == ["a", "b"]
+    assert names(label_selector="!team") == ["c"]
+    assert names(label_selector="team,team!=red") == ["b"]
+    assert names(field_selector="metadata.name=c") == ["c"]
+
+
+# --- validation and Calico defaults ---------------------------------------------------------------------------
+
+def test_schema_violation_is_invalid_with_a_cause_per_field(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    with pytest.raises(dyn_errors.UnprocessibleEntityError) as error:
+        policies.create(body=gnp("bad", order="high", ingress=[{"action": "allow"}]))
+    status = body_of(error)
+    assert status["reason"] == "Invalid" and status["details"]["kind"] == "GlobalNetworkPolicy"
+    assert {c["field"] for c in status["details"]["causes"]} == {"spec.order", "spec.ingress[0].action"}
+    assert 'GlobalNetworkPolicy.projectcalico.org "bad" is invalid' in status["message"]
+
+
+def test_unknown_fields_are_pruned_with_a_warning_or_refused_when_strict(native):
+    fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    with pytest.raises(dyn_errors.BadRequestError) as error:
+        policies.create(body=gnp("u", selector="all()", colour="red"),
+                        query_params=[("fieldValidation", "Strict")])
+    assert 'unknown field "spec.colour"' in body_of(error)["message"]
+    created = policies.create(body=gnp("u", selector="all()", colour="red"))
+    assert "colour" not in created.spec.to_dict()
+    request = urllib.request.Request(fake.url + "/apis/projectcalico.org/v3/globalnetworkpolicies", method="POST",
+                                     data=json.dumps(gnp("w", colour="red")).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        assert 'unknown field \\"spec.colour\\"' in response.headers["Warning"]
+
+
+def test_gnp_predna_rules_are_enforced(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    with pytest.raises(dyn_errors.UnprocessibleEntityError) as error:
+        policies.create(body=gnp("pre", preDNAT=True, ingress=[{"action": "Allow"}]))
+    assert "applyOnForward" in body_of(error)["message"]
+    assert policies.create(body=gnp("pre", preDNAT=True, applyOnForward=True, ingress=[{"action": "Allow"}]))
+
+
+def test_policy_types_and_tier_defaults(start):
+    _fake, dyn = start("aggregated")
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    both = policies.create(body=gnp("both", ingress=[{"action": "Allow"}], egress=[{"action": "Allow"}]))
+    assert both.spec.types == ["Ingress", "Egress"] and both.spec.tier == "default"
+    assert both.metadata.labels["projectcalico.org/tier"] == "default"
+    assert policies.create(body=gnp("empty", selector="all()")).spec.types == ["Ingress"]
+    explicit = policies.create(body=gnp("explicit", types=["Egress"], selector="all()"))
+    assert explicit.spec.types == ["Egress"]
+
+
+def test_ippool_defaults_and_rules(native):
+    _fake, dyn = native
+    pools = dyn.resources.get(api_version=V3, kind="IPPool")
+    v4 = pools.create(body={"apiVersion": V3, "kind": "IPPool", "metadata": {"name": "v4"},
+                            "spec": {"cidr": "10.48.0.0/16"}}).spec
+    assert (v4.blockSize, v4.ipipMode, v4.vxlanMode, v4.nodeSelector) == (26, "Never", "Never", "all()")
+    assert v4.allowedUses == ["Workload", "Tunnel"] and v4.assignmentMode == "Automatic"
+    v6 = pools.create(body={"apiVersion": V3, "kind": "IPPool", "metadata": {"name": "v6"},
+                            "spec": {"cidr": "fd00:10:48:0:0::/64"}}).spec
+    assert v6.blockSize == 122 and v6.cidr == "fd00:10:48::/64"
+    with pytest.raises(dyn_errors.UnprocessibleEntityError):
+        pools.create(body={"apiVersion": V3, "kind": "IPPool", "metadata": {"name": "both"},
+                           "spec": {"cidr": "10.50.0.0/16", "ipipMode": "Always", "vxlanMode": "Always"}})
+    with pytest.raises(dyn_errors.UnprocessibleEntityError):
+        pools.patch(name="v4", body={"spec": {"blockSize": 24}}, content_type="application/merge-patch+json")
+
+
+def test_kube_controllers_configuration_defaults(native):
+    _fake, dyn = native
+    kcc = dyn.resources.get(api_version=V3, kind="KubeControllersConfiguration")
+    created = kcc.create(body={"apiVersion": V3, "kind": "KubeControllersConfiguration",
+                               "metadata": {"name": "default"}, "spec": {"controllers": {"node": {}}}})
+    assert created.spec.prometheusMetricsPort == 9094
+    assert created.spec.controllers.node.leakGracePeriod == "15m"
+
+
+# --- test hooks and the CLI -----------------------------------------------------------------------------------
+
+def test_request_log_counts_requests(native):
+    fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    fake.clear_requests()
+    policies.create(body=gnp("logged"))
+    policies.get(name="logged")
+    log = http(fake, "GET", "/_fake/requests")[1]["items"]
+    assert [(r["method"], r["status"]) for r in log] == [("POST", 201), ("GET", 200)]
+    assert log[0]["path"] == "/apis/projectcalico.org/v3/globalnetworkpolicies"
+    assert log[0]["content_type"] == "application/json"
+    assert http(fake, "DELETE", "/_fake/requests")[0] == 200 and fake.requests == []
+
+
+def test_fault_injection_fires_the_given_number_of_times(native):
+    fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    policies.create(body=gnp("f"))
+    status, _ = http(fake, "POST", "/_fake/faults", {"method": "PATCH", "path_prefix": "/apis/projectcalico.org",
+                                                     "status": 409, "reason": "Conflict", "times": 1})
+    assert status == 201
+    with pytest.raises(dyn_errors.ConflictError):
+        policies.patch(name="f", body={"spec": {"order": 1}}, content_type="application/merge-patch+json")
+    assert policies.patch(name="f", body={"spec": {"order": 1}},
+                          content_type="application/merge-patch+json").spec.order == 1
+
+
+def test_seeded_objects_skip_validation_and_are_dumped(native):
+    fake, dyn = native
+    status, seeded = http(fake, "POST", "/_fake/objects", gnp("seeded", order="not-a-number"))
+    assert status == 201 and seeded["items"][0]["metadata"]["resourceVersion"]
+    assert dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy").get(name="seeded").spec.order == \
+        "not-a-number"
+    dumped = http(fake, "GET", "/_fake/objects")[1]["items"]
+    assert any(o["metadata"]["name"] == "seeded" for o in dumped)
+
+
+def test_cli_writes_files_and_stops_on_sigterm(tmp_path):
+    files = {k: tmp_path / k for k in ("port", "kubeconfig", "pid")}
+    process = subprocess.Popen([sys.executable, str(SERVER_PY), "--mode", "native", "--port", "0",
+                                "--port-file", str(files["port"]), "--kubeconfig", str(files["kubeconfig"]),
+                                "--pid-file", str(files["pid"]), "--schema-dir", str(crd_schema_dir())],
+                               env=dict(os.environ, PYTHONPATH=""), stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 30
+        while not files["port"].exists() and process.poll() is None and time.time() < deadline:
+            time.sleep(0.1)
+        assert files["port"].exists(), process.stderr.read()
+        port = int(files["port"].read_text())
+        config = yaml.safe_load(files["kubeconfig"].read_text())
+        assert config["current-context"] == "fake"
+        assert config["clusters"][0]["cluster"]["server"] == "http://127.0.0.1:%d" % port
+        assert config["users"][0]["user"]["token"]
+        assert int(files["pid"].read_text()) == process.pid
+        with urllib.request.urlopen("http://127.0.0.1:%d/apis/projectcalico.org/v3" % port) as response:
+            assert json.loads(response.read())["groupVersion"] == V3
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+def test_missing_schema_dir_fails_loudly(tmp_path):
+    with pytest.raises(RuntimeError, match="not found"):
+        FakeKubernetesAPI(schema_dir=tmp_path / "absent")
