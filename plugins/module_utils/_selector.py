@@ -368,28 +368,30 @@ def _negated_requirements(operand):
 
 
 def _all_of_requirements(parts):
-    keys = frozenset().union(*(part_keys for part_keys, _ in parts))
+    """Every part holds: all their keys are required, and each key's allowed values intersect."""
+    keys = frozenset().union(*(part_keys for part_keys, part_values in parts))
     values = {}
-    for _, part_values in parts:
+    for part_keys, part_values in parts:
         for key, allowed in part_values.items():
             values[key] = values[key] & allowed if key in values else allowed
     return keys, values
 
 
 def _any_of_requirements(parts):
-    keys = frozenset.intersection(*(part_keys for part_keys, _ in parts))
+    """Some part holds: only keys every part requires, with values limited only where every part limits them."""
+    keys = frozenset.intersection(*(part_keys for part_keys, part_values in parts))
+    values_per_part = [part_values for part_keys, part_values in parts]
     values = {}
     for key in keys:
-        if all(key in part_values for _, part_values in parts):
-            values[key] = frozenset().union(*(part_values[key] for _, part_values in parts))
+        if all(key in part_values for part_values in values_per_part):
+            values[key] = frozenset().union(*(part_values[key] for part_values in values_per_part))
     return keys, values
 
 
 def _walk(node):
     yield node
     for child in node.children():
-        for descendant in _walk(child):
-            yield descendant
+        yield from _walk(child)
 
 
 # ---------------------------------------------------------------------------------------------------------

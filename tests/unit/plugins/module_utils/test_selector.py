@@ -327,7 +327,9 @@ def _reference_match(tree, labels):
 
 def _render(draw, tree, context):
     """Spell ``tree``; ``context`` is the operator it sits under, to add only the parentheses it needs."""
-    space = lambda: draw(st.sampled_from(["", " ", "  ", "\t"]))  # noqa: E731
+    def space():
+        return draw(st.sampled_from(["", " ", "  ", "\t"]))
+
     kind = tree[0]
     if kind in ("has", "all", "global"):
         inner = space() + tree[1] + space() if kind == "has" else space()
@@ -381,7 +383,7 @@ def test_parser_agrees_with_reference_semantics(rendered, label_sets):
 @settings(max_examples=300, deadline=None)
 @given(rendered_trees(), st.lists(LABELS, min_size=1, max_size=8))
 def test_canonical_form_reparses_to_the_same_selector(rendered, label_sets):
-    _, text = rendered
+    text = rendered[1]
     selector = parse_selector(text)
     again = parse_selector(selector.canonical())
     # Calico keeps '!!' from '!(!x)' in its canonical form and collapses it on re-parse; one round settles it.
@@ -397,7 +399,7 @@ def test_canonical_form_reparses_to_the_same_selector(rendered, label_sets):
 @settings(max_examples=300, deadline=None)
 @given(rendered_trees(), st.lists(LABELS, min_size=1, max_size=16))
 def test_required_keys_and_values_are_sound(rendered, label_sets):
-    _, text = rendered
+    text = rendered[1]
     selector = parse_selector(text)
     keys, values = selector.required_keys(), selector.required_values()
     assert set(values) <= keys
