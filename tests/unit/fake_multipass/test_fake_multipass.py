@@ -1,0 +1,456 @@
+"""The fake `multipass` executable behaves like the real CLI (reference facts, section 2), run as a program."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.calicolab.ccol1.tests import fake_multipass as fake
+
+
+@pytest.fixture
+def state(tmp_path):
+    return tmp_path / "state"
+
+
+def run(state, *args, version=None, stdin=None, daemon_down=False):
+    env = fake.environment(state, version=version, daemon_down=daemon_down)
+    return subprocess.run([sys.executable, fake.EXECUTABLE] + list(args), input=stdin, capture_output=True,
+                          text=True, env=env, timeout=30, check=False)
+
+
+def run_json(state, *args, version=None):
+    result = run(state, *args, version=version)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def info_of(state, name, version=None, *extra):
+    return run_json(state, "info", name, "--format", "json", *extra, version=version)["info"][name]
+
+
+# ---------------------------------------------------------------- version
+
+@pytest.mark.parametrize("version", ["1.5.0", "1.10.1", "1.16.3"])
+def test_version_table_and_json(state, version):
+    table = run(state, "version", version=version)
+    assert table.returncode == 0
+    assert table.stdout.splitlines() == ["multipass   " + version, "multipassd  " + version]
+    assert run_json(state, "version", "--format", "json", version=version) == \
+        {"multipass": version, "multipassd": version}
+
+
+def test_version_on_main_looks_like_a_dev_build(state):
+    assert run_json(state, "version", "--format", "json", version="main")["multipass"].startswith("1.17.0-dev")
+
+
+def test_version_with_daemon_down_prints_client_only(state):
+    result = run(state, "version", daemon_down=True)
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["multipass   1.16.3"]
+
+
+# ---------------------------------------------------------------- launch, list, info
+
+def test_launch_then_list_json(state):
+    result = run(state, "launch", "22.04", "-n", "node1", "-c", "2", "-m", "2G", "-d", "10G")
+    assert (result.returncode, result.stdout) == (0, "Launched: node1\n")
+    assert run_json(state, "list", "--format", "json") == {"list": [
+        {"name": "node1", "state": "Running", "ipv4": ["10.92.11.10"], "release": "Ubuntu 22.04 LTS"}]}
+
+
+def test_addresses_are_deterministic_in_launch_order(state):
+    for name in ("control", "node1", "node2", "host1"):
+        assert run(state, "launch", "-n", name).returncode == 0
+    ips = {e["name"]: e["ipv4"] for e in run_json(state, "list", "--format", "json")["list"]}
+    assert ips == {"control": ["10.92.11.10"], "node1": ["10.92.11.11"], "node2": ["10.92.11.12"],
+                   "host1": ["10.92.11.13"]}
+
+
+def test_info_json_types_when_running(state):
+    run(state, "launch", "jammy", "-n", "vm", "-c", "2", "-m", "2G", "-d", "10G")
+    info = info_of(state, "vm")
+    assert info["state"] == "Running"
+    assert info["cpu_count"] == "2"
+    assert isinstance(info["memory"]["total"], int) and isinstance(info["memory"]["used"], int)
+    assert 0.9 * 2 * 1024 ** 3 < info["memory"]["total"] < 2 * 1024 ** 3
+    assert isinstance(info["disks"]["sda1"]["total"], str) and isinstance(info["disks"]["sda1"]["used"], str)
+    assert int(info["disks"]["sda1"]["total"]) < 10 * 1024 ** 3
+    assert info["image_release"] == "22.04 LTS" and info["release"].startswith("Ubuntu 22.04")
+    assert len(info["image_hash"]) == 64
+    assert all(isinstance(value, float) for value in info["load"]) and len(info["load"]) == 3
+    assert info["ipv4"] == ["10.92.11.10"] and info["mounts"] == {}
+    assert info["snapshot_count"] == "0"
+
+
+@pytest.mark.parametrize("version, has_cpu_count, has_snapshot_count", [
+    ("1.5.0", False, False), ("1.10.1", False, False), ("1.11.0", True, False), ("1.13.1", True, True),
+    ("1.16.3", True, True), ("main", True, True)])
+def test_info_fields_by_version(state, version, has_cpu_count, has_snapshot_count):
+    run(state, "launch", "-n", "vm", version=version)
+    info = info_of(state, "vm", version)
+    assert ("cpu_count" in info) == has_cpu_count
+    assert ("snapshot_count" in info) == has_snapshot_count
+
+
+def test_runtime_fields_are_empty_when_stopped(state):
+    run(state, "launch", "-n", "vm", "-c", "2")
+    assert run(state, "stop", "vm").returncode == 0
+    info = info_of(state, "vm")
+    assert info["state"] == "Stopped"
+    assert (info["cpu_count"], info["release"], info["load"], info["ipv4"], info["memory"], info["disks"]) == \
+        ("", "", [], [], {}, {"sda1": {}})
+    assert info["image_release"] == "24.04 LTS"
+
+
+def test_no_runtime_information_from_1_10(state):
+    run(state, "launch", "-n", "vm")
+    info = info_of(state, "vm", None, "--no-runtime-information")
+    assert info["state"] == "Running" and info["ipv4"] == [] and info["memory"] == {}
+    old = run(state, "info", "vm", "--no-runtime-information", version="1.9.0")
+    assert old.returncode == 1 and "Unknown option 'no-runtime-information'" in old.stderr
+
+
+def test_info_all_includes_deleted(state):
+    run(state, "launch", "-n", "a")
+    run(state, "launch", "-n", "b")
+    run(state, "delete", "b")
+    info = run_json(state, "info", "--all", "--format", "json")["info"]
+    assert {name: vm["state"] for name, vm in info.items()} == {"a": "Running", "b": "Deleted"}
+
+
+def test_zone_in_list_on_main_only(state):
+    run(state, "launch", "-n", "vm")
+    assert "zone" not in run_json(state, "list", "--format", "json")["list"][0]
+    assert run_json(state, "list", "--format", "json", version="main")["list"][0]["zone"] == \
+        {"name": "zone1", "available": True}
+
+
+def test_list_table(state):
+    assert run(state, "list").stdout == "No instances found.\n"
+    run(state, "launch", "-n", "vm")
+    lines = run(state, "ls").stdout.splitlines()
+    assert lines[0].split() == ["Name", "State", "IPv4", "Image"]
+    assert lines[1].split() == ["vm", "Running", "10.92.11.10", "Ubuntu", "24.04", "LTS"]
+
+
+@pytest.mark.parametrize("image, release", [
+    ("", "24.04 LTS"), ("lts", "24.04 LTS"), ("noble", "24.04 LTS"), ("24.04", "24.04 LTS"),
+    ("jammy", "22.04 LTS"), ("22.04", "22.04 LTS"), ("focal", "20.04 LTS"), ("20.04", "20.04 LTS"),
+    ("daily:noble", "24.04 LTS"), ("release:22.04", "22.04 LTS")])
+def test_image_aliases(state, image, release):
+    args = ["launch", "-n", "vm"] + ([image] if image else [])
+    assert run(state, *args).returncode == 0
+    assert info_of(state, "vm")["image_release"] == release
+
+
+def test_unknown_image(state):
+    result = run(state, "launch", "hirsute-ish", "-n", "vm")
+    assert result.returncode == 2
+    assert result.stderr == 'launch failed: Unable to find an image matching "hirsute-ish" in remote "release".\n'
+    assert fake.instances(state) == {}
+
+
+@pytest.mark.parametrize("name", ["1vm", "vm_1", "vm.1", "-vm", "vm-"])
+def test_invalid_names(state, name):
+    result = run(state, "launch", "-n", name)
+    assert result.returncode == 2
+    assert result.stderr == "launch failed: Invalid arguments supplied\nInvalid instance name supplied: %s\n" % name
+
+
+@pytest.mark.parametrize("args, detail", [
+    (["-m", "256M"], "Invalid memory size value supplied: 256M."),
+    (["-d", "512M"], "Invalid disk size value supplied: 512M.")])
+def test_minimum_sizes(state, args, detail):
+    result = run(state, "launch", "-n", "vm", *args)
+    assert result.returncode == 2
+    assert result.stderr == "launch failed: Invalid arguments supplied\n%s\n" % detail
+
+
+def test_minimum_sizes_are_accepted(state):
+    assert run(state, "launch", "-n", "vm", "-m", "512M", "-d", "1G").returncode == 0
+
+
+def test_bad_size_and_cpu_syntax_are_command_line_errors(state):
+    assert run(state, "launch", "-n", "vm", "-m", "lots").returncode == 1
+    assert run(state, "launch", "-n", "vm", "-c", "0").returncode == 1
+
+
+def test_duplicate_name_even_when_deleted(state):
+    run(state, "launch", "-n", "vm")
+    run(state, "delete", "vm")
+    result = run(state, "launch", "-n", "vm")
+    assert (result.returncode, result.stderr) == (2, 'launch failed: instance "vm" already exists\n')
+
+
+# ---------------------------------------------------------------- --mem / --memory
+
+@pytest.mark.parametrize("version, flag, rc, warns", [
+    ("1.5.0", "--mem", 0, False), ("1.10.1", "--mem", 0, False), ("1.5.0", "--memory", 1, False),
+    ("1.11.0", "--memory", 0, False), ("1.11.0", "--mem", 0, True), ("1.16.3", "--mem", 0, True),
+    ("main", "--mem", 1, False), ("main", "--memory", 0, False),
+    ("1.5.0", "-m", 0, False), ("main", "-m", 0, False)])
+def test_memory_flags_by_version(state, version, flag, rc, warns):
+    result = run(state, "launch", "-n", "vm", flag, "2G", version=version)
+    assert result.returncode == rc, result.stderr
+    assert ("deprecated" in result.stderr) == warns
+    if rc == 1:
+        assert "Unknown option '%s'" % flag.lstrip("-") in result.stderr
+    else:
+        assert fake.instances(state)["vm"]["memory"] == 2 * 1024 ** 3
+
+
+def test_mem_and_memory_together_fail(state):
+    assert run(state, "launch", "-n", "vm", "--mem", "1G", "--memory", "2G").returncode == 1
+
+
+def test_network_flags_from_1_8(state):
+    result = run(state, "launch", "-n", "vm", "--network", "name=eth1,mode=manual", "--bridged")
+    assert result.returncode == 0
+    assert [n["name"] for n in fake.instances(state)["vm"]["networks"]] == ["bridged", "eth1"]
+    assert run(state, "launch", "-n", "old", "--network", "eth1", version="1.7.0").returncode == 1
+
+
+# ---------------------------------------------------------------- cloud-init
+
+def test_cloud_init_from_stdin_is_stored(state):
+    user_data = "#cloud-config\npackages: [jq]\n"
+    result = run(state, "launch", "-n", "vm", "--cloud-init", "-", stdin=user_data)
+    assert result.returncode == 0
+    assert fake.cloud_init(state, "vm") == user_data
+    assert fake.calls(state)[-1]["stdin_bytes"] == len(user_data)
+    cat = run(state, "exec", "vm", "--", "cat", "/var/lib/cloud/instance/user-data.txt")
+    assert cat.stdout == user_data
+
+
+def test_cloud_init_from_file(state, tmp_path):
+    path = tmp_path / "user-data.yaml"
+    path.write_text("#cloud-config\n")
+    assert run(state, "launch", "-n", "vm", "--cloud-init", str(path)).returncode == 0
+    assert fake.cloud_init(state, "vm") == "#cloud-config\n"
+    missing = run(state, "launch", "-n", "vm2", "--cloud-init", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 1 and "vm2" not in fake.instances(state)
+
+
+def test_cloud_init_url_from_1_10(state):
+    url = "https://example.invalid/user-data"
+    assert run(state, "launch", "-n", "vm", "--cloud-init", url).returncode == 0
+    assert (state / "cloud-init" / "vm.url").read_text() == url
+    assert run(state, "launch", "-n", "old", "--cloud-init", url, version="1.9.0").returncode == 1
+
+
+# ---------------------------------------------------------------- state machine
+
+def test_state_machine(state):
+    run(state, "launch", "-n", "vm")
+
+    def current():
+        return info_of(state, "vm")["state"]
+
+    for command, expected in [("stop", "Stopped"), ("start", "Running"), ("suspend", "Suspended"),
+                              ("start", "Running"), ("restart", "Running"), ("delete", "Deleted"),
+                              ("recover", "Stopped"), ("start", "Running")]:
+        assert run(state, command, "vm").returncode == 0
+        assert current() == expected, command
+    run(state, "delete", "vm")
+    assert run(state, "purge").returncode == 0
+    assert fake.instances(state) == {}
+
+
+def test_stop_and_start_all(state):
+    for name in ("a", "b"):
+        run(state, "launch", "-n", name)
+    run(state, "delete", "b")
+    assert run(state, "stop", "--all").returncode == 0
+    states = {e["name"]: e["state"] for e in run_json(state, "list", "--format", "json")["list"]}
+    assert states == {"a": "Stopped", "b": "Deleted"}
+
+
+def test_delete_purge_removes_at_once(state):
+    run(state, "launch", "-n", "vm")
+    assert run(state, "delete", "--purge", "vm").returncode == 0
+    assert run_json(state, "list", "--format", "json") == {"list": []}
+
+
+def test_missing_instances_are_reported_together(state):
+    run(state, "launch", "-n", "vm")
+    result = run(state, "stop", "vm", "ghost1", "ghost2")
+    assert result.returncode == 2
+    assert result.stderr == ('stop failed: The following errors occurred:\ninstance "ghost1" does not exist\n'
+                             'instance "ghost2" does not exist\n')
+    assert info_of(state, "vm")["state"] == "Running"
+
+
+def test_deleted_instance_cannot_start(state):
+    run(state, "launch", "-n", "vm")
+    run(state, "delete", "vm")
+    result = run(state, "start", "vm")
+    assert (result.returncode, result.stderr) == \
+        (2, 'start failed: The following errors occurred:\ninstance "vm" is deleted\n')
+
+
+@pytest.mark.parametrize("command", ["info", "delete", "recover", "start", "exec"])
+def test_does_not_exist(state, command):
+    args = [command, "ghost"] + (["--", "true"] if command == "exec" else [])
+    result = run(state, *args)
+    assert result.returncode == 2
+    assert 'instance "ghost" does not exist' in result.stderr
+    assert result.stderr.startswith("%s failed: " % command)
+
+
+def test_name_or_all_required(state):
+    for args in (["delete"], ["recover"]):
+        result = run(state, *args)
+        assert (result.returncode, result.stderr) == (1, "Name argument or --all is required\n")
+    assert run(state, "delete", "vm", "--all").returncode == 1
+
+
+def test_unknown_option_and_command(state):
+    assert run(state, "list", "--bogus").returncode == 1
+    assert run(state, "frobnicate").returncode == 1
+
+
+# ---------------------------------------------------------------- set / get
+
+def test_set_and_get_when_stopped(state):
+    run(state, "launch", "-n", "vm", "-c", "1", "-m", "1G", "-d", "5G")
+    assert run(state, "get", "local.vm.memory").stdout == "1.0GiB\n"
+    run(state, "stop", "vm")
+    for key, value, shown in [("cpus", "2", "2"), ("memory", "2G", "2.0GiB"), ("disk", "10G", "10.0GiB"),
+                              ("memory", "1536M", "1.5GiB")]:
+        assert run(state, "set", "local.vm.%s=%s" % (key, value)).returncode == 0
+        assert run(state, "get", "local.vm." + key).stdout == shown + "\n"
+    run(state, "start", "vm")
+    assert info_of(state, "vm")["cpu_count"] == "2"
+
+
+def test_set_refused_while_running(state):
+    run(state, "launch", "-n", "vm")
+    result = run(state, "set", "local.vm.cpus=2")
+    assert result.returncode == 2
+    assert result.stderr == ("Cannot update instance settings; instance: vm; reason: Instance must be stopped for "
+                             "modification\n")
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("disk=4G", "Disk can only be expanded"),
+    ("memory=256M", "Memory less than 512M minimum not allowed"),
+    ("cpus=0", "Need a positive integer (in decimal format) of minimum 1")])
+def test_set_invalid_values(state, setting, message):
+    run(state, "launch", "-n", "vm")
+    run(state, "stop", "vm")
+    result = run(state, "set", "local.vm." + setting)
+    assert result.returncode == 1
+    assert result.stderr == "Invalid setting 'local.vm.%s': %s\n" % (setting, message)
+
+
+def test_set_missing_and_deleted(state):
+    assert "reason: No such instance" in run(state, "set", "local.ghost.cpus=2").stderr
+    run(state, "launch", "-n", "vm")
+    run(state, "delete", "vm")
+    result = run(state, "set", "local.vm.cpus=2")
+    assert result.returncode == 2 and "reason: Instance is deleted" in result.stderr
+
+
+def test_instance_settings_need_1_10(state):
+    run(state, "launch", "-n", "vm", version="1.9.0")
+    result = run(state, "get", "local.vm.cpus", version="1.9.0")
+    assert (result.returncode, result.stderr) == (2, "Unrecognized settings key: 'local.vm.cpus'\n")
+
+
+# ---------------------------------------------------------------- exec
+
+def test_exec_cloud_init_status(state):
+    run(state, "launch", "-n", "vm")
+    result = run(state, "exec", "vm", "--", "cloud-init", "status", "--wait")
+    assert (result.returncode, result.stdout) == (0, "status: done\n")
+    (state / "cloud_init_status").write_text("error\n")
+    assert run(state, "exec", "vm", "--", "cloud-init", "status", "--wait").returncode == 1
+
+
+def test_exec_hooks_and_default(state):
+    run(state, "launch", "-n", "vm")
+    fake.add_exec_hook(state, "hostname -I", stdout="10.92.11.10 198.19.0.1\n")
+    fake.add_exec_hook(state, "false", stderr="nope", rc=7)
+    assert run(state, "exec", "vm", "--", "hostname", "-I").stdout == "10.92.11.10 198.19.0.1\n"
+    failed = run(state, "exec", "vm", "--", "false")
+    assert (failed.returncode, failed.stderr) == (7, "nope\n")
+    plain = run(state, "exec", "vm", "--", "uname", "-a")
+    assert (plain.returncode, plain.stdout) == (0, "")
+
+
+# ---------------------------------------------------------------- faults
+
+def test_daemon_down_by_env_and_by_file(state):
+    result = run(state, "list", "--format", "json", daemon_down=True)
+    assert result.returncode == 3
+    assert result.stderr.startswith("list failed: cannot connect to the multipass socket\n")
+    fake.set_daemon_down(state)
+    assert run(state, "info", "--all").returncode == 3
+    fake.set_daemon_down(state, False)
+    assert run(state, "list").returncode == 0
+
+
+def test_transient_info_errors(state):
+    run(state, "launch", "-n", "vm")
+    fake.inject_transient_errors(state, "info", count=2)
+    for _ in range(2):
+        result = run(state, "info", "vm", "--format", "json")
+        assert result.returncode == 2
+        assert result.stderr == "info failed: ssh failed to authenticate: 'Socket error: disconnected'\n"
+    assert info_of(state, "vm")["state"] == "Running"
+
+
+@pytest.mark.parametrize("extra, mode, rc, message", [
+    ([], None, 2, "launch failed: The following errors occurred:\ntimed out waiting for initialization to complete\n"),
+    (["--timeout", "60"], None, 5, "Timed out waiting for instance launch.\n"),
+    ([], "client", 5, "Timed out waiting for instance launch.\n")])
+def test_launch_timeout_while_vm_keeps_booting(state, extra, mode, rc, message):
+    fake.inject_launch_timeout(state, mode=mode)
+    result = run(state, "launch", "-n", "vm", *extra)
+    assert (result.returncode, result.stderr) == (rc, message)
+    assert info_of(state, "vm")["state"] == "Running"
+    assert run(state, "launch", "-n", "vm2").returncode == 0  # the injection is used up
+
+
+def test_launch_timeout_with_slow_boot(state):
+    fake.inject_launch_timeout(state, boot_calls=1)
+    run(state, "launch", "-n", "vm")
+    assert info_of(state, "vm")["state"] == "Starting"
+    assert info_of(state, "vm")["state"] == "Running"
+
+
+def test_extra_address_in_lab_range(state):
+    run(state, "launch", "-n", "vm")
+    fake.set_extra_ipv4(state, "vm", ["198.19.0.11"])
+    assert info_of(state, "vm")["ipv4"] == ["10.92.11.10", "198.19.0.11"]
+    run(state, "stop", "vm")
+    assert info_of(state, "vm")["ipv4"] == []
+
+
+def test_call_log_records_argv_rc_and_mutations(state):
+    run(state, "launch", "-n", "vm")
+    run(state, "info", "ghost", "--format", "json")
+    run(state, "list", "--format", "json")
+    log = fake.calls(state)
+    assert [(c["argv"][0], c["rc"], c["mutating"]) for c in log] == \
+        [("launch", 0, True), ("info", 2, False), ("list", 0, False)]
+    assert [c["command"] for c in fake.mutating_calls(state)] == ["launch"]
+    assert all(c["version"] == "1.16.3" for c in log)
+
+
+def test_seeded_instances_are_served(state):
+    fake.seed_instance(state, "host1", state="Stopped", release="20.04", cpus=2, memory="2G", disk="20G")
+    listed = run_json(state, "list", "--format", "json")["list"]
+    assert listed == [{"name": "host1", "state": "Stopped", "ipv4": [], "release": "Ubuntu 20.04 LTS"}]
+    assert run(state, "get", "local.host1.disk").stdout == "20.0GiB\n"
+
+
+def test_mount_and_umount(state, tmp_path):
+    run(state, "launch", "-n", "vm")
+    assert run(state, "mount", str(tmp_path), "vm:/srv/data").returncode == 0
+    mounts = info_of(state, "vm")["mounts"]
+    assert mounts["/srv/data"]["source_path"] == str(tmp_path)
+    assert mounts["/srv/data"]["uid_mappings"][0].endswith(":default")
+    assert run(state, "umount", "vm:/srv/data").returncode == 0
+    assert info_of(state, "vm")["mounts"] == {}
