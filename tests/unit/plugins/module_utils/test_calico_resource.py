@@ -1,0 +1,406 @@
+# -*- coding: utf-8 -*-
+"""The apply/diff engine against a stub client: merge semantics, change detection, unset patches, 409 retries."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+import pytest
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils import _calico_resource as engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import (
+    CalicoApiError,
+    detect_api_kind,
+    format_status_error,
+    unavailable_message,
+    _is_object_not_found,
+)
+
+
+class StubClient:
+    """Stores objects by (kind, namespace, name), counts calls, and raises queued errors per verb."""
+
+    def __init__(self, objects=(), faults=None):
+        self.store = {}
+        self.calls = []
+        self.faults = dict(faults or {})
+        self.revision = 10
+        for obj in objects:
+            self._put(copy.deepcopy(obj))
+
+    def _key(self, kind, namespace, name):
+        return (kind, namespace, name)
+
+    def _put(self, obj):
+        self.revision += 1
+        meta = obj.setdefault("metadata", {})
+        meta["resourceVersion"] = str(self.revision)
+        meta.setdefault("uid", "uid-%s" % meta["name"])
+        self.store[self._key(obj["kind"], meta.get("namespace"), meta["name"])] = obj
+        return copy.deepcopy(obj)
+
+    def _fault(self, verb):
+        queue = self.faults.get(verb)
+        if queue:
+            raise queue.pop(0)
+
+    def get(self, kind, name, namespace=None):
+        self.calls.append("GET")
+        obj = self.store.get(self._key(kind, namespace, name))
+        return copy.deepcopy(obj) if obj else None
+
+    def create(self, kind, body):
+        self.calls.append("POST")
+        self._fault("POST")
+        return self._put(copy.deepcopy(body))
+
+    def patch(self, kind, name, namespace, patch):
+        self.calls.append("PATCH")
+        self.last_patch = copy.deepcopy(patch)
+        self._fault("PATCH")
+        live = self.store[self._key(kind, namespace, name)]
+        wanted = patch.get("metadata", {}).get("resourceVersion")
+        if wanted and wanted != live["metadata"]["resourceVersion"]:
+            raise CalicoApiError("conflict", status=409)
+        return self._put(engine.merge_patch(live, patch))
+
+    def replace(self, kind, body):
+        self.calls.append("PUT")
+        self._fault("PUT")
+        return self._put(copy.deepcopy(body))
+
+    def delete(self, kind, name, namespace=None):
+        self.calls.append("DELETE")
+        self._fault("DELETE")
+        return self.store.pop(self._key(kind, namespace, name))
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if call != "GET"]
+
+
+def gnp(name="allow-dns", **spec):
+    return {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": name},
+            "spec": spec}
+
+
+def felix(**spec):
+    return {"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "metadata": {"name": "default"},
+            "spec": spec}
+
+
+# ------------------------------------------------------------------ merge-patch helpers
+
+@pytest.mark.parametrize("target, patch, expected", [
+    ({"a": 1}, {"b": 2}, {"a": 1, "b": 2}),
+    ({"a": 1, "b": 2}, {"a": None}, {"b": 2}),
+    ({"a": {"x": 1, "y": 2}}, {"a": {"y": None, "z": 3}}, {"a": {"x": 1, "z": 3}}),
+    ({"a": [1, 2]}, {"a": [3]}, {"a": [3]}),
+    ({"a": {"x": 1}}, {"a": 5}, {"a": 5}),
+    ({}, {"a": {"b": None}}, {"a": {}}),
+    ({"a": 1}, {}, {"a": 1}),
+], ids=["add", "delete", "nested", "list-replaces", "scalar-over-dict", "null-in-new", "empty-patch"])
+def test_merge_patch(target, patch, expected):
+    assert engine.merge_patch(target, patch) == expected
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    ({"a": 1}, {"a": 1}, {}),
+    ({"a": 1}, {"a": 2}, {"a": 2}),
+    ({"a": 1, "b": 1}, {"a": 1}, {"b": None}),
+    ({"s": {"x": 1, "y": 1}}, {"s": {"x": 1, "y": 2}}, {"s": {"y": 2}}),
+    ({"s": [1]}, {"s": [1, 2]}, {"s": [1, 2]}),
+])
+def test_make_merge_patch_round_trips(before, after, expected):
+    patch = engine.make_merge_patch(before, after)
+    assert patch == expected
+    assert engine.merge_patch(before, patch) == after
+
+
+def test_unset_patch_and_remove_paths():
+    paths = [["spec", "wireguardEnabled"], ["spec", "bpfEnabled"]]
+    assert engine.unset_patch(paths) == {"spec": {"wireguardEnabled": None, "bpfEnabled": None}}
+    obj = felix(wireguardEnabled=True, bpfEnabled=True, logSeverityScreen="Info")
+    assert engine.remove_paths(obj, paths)["spec"] == {"logSeverityScreen": "Info"}
+    assert engine.remove_paths(obj, [["spec", "missing"], ["nope", "x"]]) == obj
+
+
+# ------------------------------------------------------------------ apply: create, unchanged, change
+
+def test_create_then_unchanged_costs_one_get():
+    client = StubClient()
+    request = gnp(selector="all()", ingress=[{"action": "Allow", "protocol": "TCP",
+                                              "destination": {"ports": [80]}}])
+    first = engine.apply_request(client, request)
+    assert first["changed"] and first["method"] == "created"
+    assert client.calls == ["GET", "POST"]
+    client.calls[:] = []
+    second = engine.apply_request(client, request)
+    assert not second["changed"] and second["method"] == "none"
+    assert client.calls == ["GET"]
+    assert second["diff"]["before"] == second["diff"]["after"]
+
+
+def test_defaults_and_canonical_forms_do_not_count_as_change():
+    # What Calico stores after defaulting: types filled, the port as an integer.
+    stored = gnp(selector="all()", types=["Ingress"],
+                 ingress=[{"action": "Allow", "protocol": "TCP", "destination": {"ports": [80]}}])
+    client = StubClient([stored])
+    request = gnp(selector="all()", ingress=[{"action": "Allow", "protocol": "TCP",
+                                              "destination": {"ports": ["80"]}}])
+    result = engine.apply_request(client, request)
+    assert not result["changed"], result["diff"]
+    assert client.writes == []
+
+
+def test_merge_keeps_fields_not_given_and_patches_only_the_change():
+    client = StubClient([felix(logSeverityScreen="Info", reportingInterval="0s")])
+    result = engine.apply_request(client, felix(wireguardEnabled=True))
+    assert result["changed"] and result["method"] == "patched"
+    assert client.last_patch["spec"] == {"wireguardEnabled": True}
+    assert client.last_patch["metadata"]["resourceVersion"]
+    assert result["resource"]["spec"] == {"logSeverityScreen": "Info", "reportingInterval": "0s",
+                                          "wireguardEnabled": True}
+    assert result["diff"]["after"]["spec"]["wireguardEnabled"] is True
+    assert "wireguardEnabled" not in result["diff"]["before"]["spec"]
+
+
+def test_replace_drops_fields_not_given_but_keeps_calico_labels():
+    live = gnp(selector="all()", order=10)
+    live["metadata"]["labels"] = {"projectcalico.org/tier": "default", "team": "a"}
+    client = StubClient([live])
+    result = engine.apply_request(client, gnp(selector="all()"), replace=True)
+    assert result["method"] == "replaced" and client.writes == ["PUT"]
+    stored = client.store[("GlobalNetworkPolicy", None, "allow-dns")]
+    assert "order" not in stored["spec"]
+    assert stored["metadata"]["labels"] == {"projectcalico.org/tier": "default"}
+    assert stored["metadata"]["uid"] == "uid-allow-dns"
+
+
+def test_check_mode_predicts_without_writing():
+    client = StubClient([felix(logSeverityScreen="Info")])
+    result = engine.apply_request(client, felix(bpfEnabled=True), check_mode=True)
+    assert result["changed"] and result["method"] == "patched"
+    assert result["resource"]["spec"] == {"logSeverityScreen": "Info", "bpfEnabled": True}
+    assert client.writes == []
+    created = engine.apply_request(StubClient(), gnp(selector="all()"), check_mode=True)
+    assert created["changed"] and created["method"] == "created" and created["diff"]["before"] == {}
+
+
+def test_server_metadata_in_a_pasted_manifest_is_ignored():
+    client = StubClient([gnp(selector="all()", types=["Ingress"])])
+    pasted = gnp(selector="all()")
+    pasted["metadata"].update(resourceVersion="1", uid="x", creationTimestamp="2020-01-01T00:00:00Z")
+    assert not engine.apply_request(client, pasted)["changed"]
+
+
+# ------------------------------------------------------------------ absent
+
+def test_absent_deletes_then_is_unchanged():
+    client = StubClient([gnp(selector="all()")])
+    first = engine.apply_request(client, gnp(), state="absent")
+    assert first["changed"] and first["method"] == "deleted" and first["diff"]["after"] == {}
+    second = engine.apply_request(client, gnp(), state="absent")
+    assert not second["changed"] and client.writes == ["DELETE"]
+
+
+def test_absent_treats_404_on_delete_as_unchanged():
+    client = StubClient([gnp(selector="all()")], faults={"DELETE": [CalicoApiError("gone", status=404)]})
+    assert not engine.apply_request(client, gnp(), state="absent")["changed"]
+
+
+def test_absent_with_keys_unsets_only_those_keys():
+    client = StubClient([felix(wireguardEnabled=True, logSeverityScreen="Info")])
+    result = engine.apply_request(client, felix(), state="absent", unset=[["spec", "wireguardEnabled"]])
+    assert result["changed"] and result["method"] == "patched"
+    assert client.last_patch["spec"] == {"wireguardEnabled": None}
+    assert client.store[("FelixConfiguration", None, "default")]["spec"] == {"logSeverityScreen": "Info"}
+    again = engine.apply_request(client, felix(), state="absent", unset=[["spec", "wireguardEnabled"]])
+    assert not again["changed"]
+
+
+def test_absent_with_keys_on_a_missing_object_is_unchanged():
+    client = StubClient()
+    assert not engine.apply_request(client, felix(), state="absent", unset=[["spec", "x"]])["changed"]
+    assert client.writes == []
+
+
+# ------------------------------------------------------------------ validation before writes
+
+@pytest.mark.parametrize("spec, fragment", [
+    ({"selector": "a == "}, "selector"),
+    ({"ingress": [{"action": "Allow", "source": {"nets": ["10.0.0.1/8"]}}]}, "10.0.0.1/8"),
+    ({"ingress": [{"action": "Accept"}]}, "Accept"),
+    ({"preDNAT": True, "applyOnForward": True, "egress": [{"action": "Allow"}]}, "preDNAT"),
+])
+def test_bad_request_fails_without_writing(spec, fragment):
+    client = StubClient()
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(client, gnp(**spec))
+    assert fragment in str(caught.value)
+    assert caught.value.problems
+    assert client.writes == []
+
+
+def test_bad_name_fails_without_writing():
+    client = StubClient()
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(client, gnp(name="Not_A_Label", selector="all()"))
+    assert "Not_A_Label" in str(caught.value)
+    assert client.writes == []
+
+
+@pytest.mark.parametrize("request_, fragment", [
+    ({"kind": "GlobalNetworkPolicy", "metadata": {}}, "metadata.name"),
+    ({"metadata": {"name": "x"}}, "kind"),
+    ({"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool", "metadata": {"name": "x"}}, "apiVersion"),
+    ({"kind": "IPPool", "metadata": {"name": "x", "namespace": "default"}}, "cluster-scoped"),
+])
+def test_malformed_requests(request_, fragment):
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(StubClient(), request_)
+    assert fragment in str(caught.value)
+
+
+def test_namespaced_policy_defaults_to_namespace_default():
+    client = StubClient()
+    request = {"kind": "NetworkPolicy", "metadata": {"name": "np"}, "spec": {"selector": "all()"}}
+    engine.apply_request(client, request)
+    assert ("NetworkPolicy", "default", "np") in client.store
+
+
+# ------------------------------------------------------------------ 409 retries
+
+def test_patch_conflict_is_retried_with_a_fresh_read():
+    client = StubClient([felix(logSeverityScreen="Info")],
+                        faults={"PATCH": [CalicoApiError("conflict", status=409)]})
+    result = engine.apply_request(client, felix(bpfEnabled=True))
+    assert result["changed"]
+    assert client.calls == ["GET", "PATCH", "GET", "PATCH"]
+
+
+def test_concurrent_writer_resolved_by_rereading():
+    client = StubClient([felix(logSeverityScreen="Info")])
+    original_get = client.get
+
+    def stale_then_fresh(kind, name, namespace=None):
+        obj = original_get(kind, name, namespace)
+        if len(client.calls) == 1:
+            client._put(copy.deepcopy(client.store[(kind, namespace, name)]))  # another writer moves the revision
+        return obj
+    client.get = stale_then_fresh
+    result = engine.apply_request(client, felix(bpfEnabled=True))
+    assert result["changed"]
+    assert client.calls.count("PATCH") == 2
+
+
+def test_create_conflict_switches_to_patch():
+    client = StubClient(faults={"POST": [CalicoApiError("exists", status=409)]})
+    calls = {"n": 0}
+    original_get = client.get
+
+    def appears_after_first_read(kind, name, namespace=None):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            client._put(felix(logSeverityScreen="Info"))
+        return original_get(kind, name, namespace)
+    client.get = appears_after_first_read
+    result = engine.apply_request(client, felix(bpfEnabled=True))
+    assert result["method"] == "patched"
+    assert client.calls == ["GET", "POST", "GET", "PATCH"]
+
+
+def test_conflicts_give_up_after_bounded_attempts():
+    faults = [CalicoApiError("conflict", status=409) for _ in range(10)]
+    client = StubClient([felix()], faults={"PATCH": faults})
+    with pytest.raises(CalicoApiError) as caught:
+        engine.apply_request(client, felix(bpfEnabled=True))
+    assert caught.value.status == 409
+    assert client.calls.count("PATCH") == engine.MAX_ATTEMPTS
+
+
+def test_other_api_errors_are_not_retried():
+    client = StubClient([felix()], faults={"PATCH": [CalicoApiError("bad", status=422)]})
+    with pytest.raises(CalicoApiError):
+        engine.apply_request(client, felix(bpfEnabled=True))
+    assert client.calls == ["GET", "PATCH"]
+
+
+# ------------------------------------------------------------------ readable errors and API detection
+
+def test_status_error_names_field_value_and_reason():
+    body = {"kind": "Status", "status": "Failure", "reason": "Invalid", "code": 422,
+            "message": 'IPPool.projectcalico.org "p" is invalid: spec.blockSize: Invalid value: 33',
+            "details": {"name": "p", "causes": [{"field": "spec.blockSize", "reason": "FieldValueInvalid",
+                                                 "message": "Invalid value: 33: must be 20-32"}]}}
+    text = format_status_error(422, body)
+    assert text.startswith("HTTP 422 Invalid:")
+    assert "field spec.blockSize: Invalid value: 33: must be 20-32 (FieldValueInvalid)" in text
+
+
+def test_status_error_without_json_body():
+    assert format_status_error(503, "service unavailable") == "HTTP 503: service unavailable"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"kind": "Status", "reason": "NotFound", "details": {"name": "x", "kind": "ippools"}}, True),
+    ({"kind": "Status", "reason": "NotFound", "details": {}}, False),
+    ("404 page not found", False),
+])
+def test_object_not_found_versus_missing_api_path(body, expected):
+    assert _is_object_not_found(body) is expected
+
+
+@pytest.mark.parametrize("groups, expected", [
+    ({"projectcalico.org": {"v3"}, "crd.projectcalico.org": {"v1"}}, "aggregated"),
+    ({"projectcalico.org": {"v3"}}, "native"),
+    ({"crd.projectcalico.org": {"v1"}}, None),
+    ({}, None),
+])
+def test_detect_api_kind(groups, expected):
+    assert detect_api_kind(groups) == expected
+
+
+@pytest.mark.parametrize("groups, fragment", [
+    ({"crd.projectcalico.org": {"v1"}}, "Only the crd.projectcalico.org/v1 CRDs"),
+    ({}, "No Calico API group"),
+])
+def test_unavailable_message_says_how_to_enable(groups, fragment):
+    message = unavailable_message(groups)
+    assert fragment in message
+    assert "APIServer" in message and "v3.32" in message
+
+
+# ------------------------------------------------------------------ module helpers
+
+@pytest.mark.parametrize("value, expected", [
+    (64512, 64512), ("64512", 64512), ("1.10", 65546), (" 65000 ", 65000), (0, 0), (4294967295, 4294967295),
+])
+def test_canonical_as_number(value, expected):
+    assert engine.canonical_as_number(value) == expected
+
+
+@pytest.mark.parametrize("value", ["x", "1.2.3", "65536.1", -1, 4294967296, True, "1.65536"])
+def test_canonical_as_number_rejects(value):
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.canonical_as_number(value)
+    assert "as_number" in str(caught.value)
+
+
+def test_load_definition_accepts_yaml_with_leading_separator():
+    text = "---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: p\nspec:\n  cidr: 10.0.0.0/24\n"
+    assert engine.load_definition(text, ("IPPool",))["spec"]["cidr"] == "10.0.0.0/24"
+
+
+@pytest.mark.parametrize("definition, fragment", [
+    ("a: [", "not valid YAML"),
+    ("---\nkind: IPPool\n---\nkind: IPPool\n", "exactly one"),
+    ([1, 2], "mapping"),
+    ({"kind": "IPPool"}, "this module manages"),
+])
+def test_load_definition_rejects(definition, fragment):
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.load_definition(definition, ("GlobalNetworkPolicy", "NetworkPolicy"))
+    assert fragment in str(caught.value)
