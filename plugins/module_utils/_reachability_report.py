@@ -362,13 +362,17 @@ def render(report_format, matrix=None, flows=None, title=None):
 
 def mismatch_table(mismatches):
     """A fixed-width text table of flows whose verdict differs from the expectation, for a failure message."""
-    header = ("source", "destination", "port", "expected", "actual", "decided by")
+    described = any(flow.get("description") for flow in mismatches)
+    header = ("source", "destination", "port", "expected", "actual", "decided by") + (("why",) if described else ())
     rows = [header]
     for flow in mismatches:
-        rows.append((str(flow.get("source")), str(flow.get("destination")),
-                     port_label(flow.get("protocol"), flow.get("port")),
-                     verdict_word(flow.get("expected")), verdict_word(flow.get("allowed")),
-                     " ".join(str(flow.get("decided_by") or "").split())))
+        row = (str(flow.get("source")), str(flow.get("destination")),
+               port_label(flow.get("protocol"), flow.get("port")),
+               verdict_word(flow.get("expected")), verdict_word(flow.get("allowed")),
+               " ".join(str(flow.get("decided_by") or "").split()))
+        if described:
+            row += (" ".join(str(flow.get("description") or "").split()),)
+        rows.append(row)
     widths = [max(len(row[col]) for row in rows) for col in range(len(header))]
     lines = []
     for index, row in enumerate(rows):
