@@ -208,7 +208,8 @@ REQUIREMENTS = [
 ]
 
 
-@pytest.mark.parametrize("text, keys, values", REQUIREMENTS, ids=repr)
+# Explicit ids: sets have no stable repr, and pytest-xdist workers must collect identical names.
+@pytest.mark.parametrize("text, keys, values", REQUIREMENTS, ids=[case[0] or "(empty)" for case in REQUIREMENTS])
 def test_required_keys_and_values(text, keys, values):
     selector = parse_selector(text)
     assert selector.required_keys() == frozenset(keys)
