@@ -399,10 +399,12 @@ def _walk(node):
 
 
 class Selector(object):
-    """A parsed selector. Immutable; equal (and hashed) by its canonical form.
+    """A parsed selector, equal (and hashed) by its canonical form.
 
-    ``matches(labels)`` takes a mapping of label key to string value. ``matcher`` is the same test as a
-    plain function, for hot loops that want to skip the method call.
+    ``matches(labels)`` takes a mapping of label key to string value (Kubernetes label values are always
+    strings; other types are not converted). ``matcher`` is the same test as a plain function, for hot loops
+    that want to skip the method call. ``parse_selector`` shares one Selector per text, so treat it and its
+    ``root`` tree as read-only: build new nodes and ``Selector(text, root)`` instead of editing them.
     """
 
     __slots__ = ("text", "root", "matcher", "_canonical", "_requirements")
