@@ -1,6 +1,6 @@
 """Helpers for tests that drive the fake `multipass` executable in this directory.
 
-The executable (`multipass`, next to this file) documents what it reproduces of the canonical/multipass CLI, the
+The executable `multipass` next to this file runs `cli.py`, whose docstring says what it reproduces of the canonical/multipass CLI, the
 environment variables it reads and the hook files it honours. These helpers only prepare and read its state
 directory; they never import the executable, so tests exercise it exactly as Ansible does: as a program on PATH.
 """
@@ -9,6 +9,7 @@ import os
 
 FAKE_DIR = os.path.dirname(os.path.abspath(__file__))
 EXECUTABLE = os.path.join(FAKE_DIR, "multipass")
+CLI = os.path.join(FAKE_DIR, "cli.py")
 
 
 def environment(state_dir, version=None, daemon_down=False, base=None):

@@ -1,7 +1,6 @@
 """The fake `multipass` executable behaves like the real CLI (reference facts, section 2), run as a program."""
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -15,7 +14,7 @@ def state(tmp_path):
 
 def run(state, *args, version=None, stdin=None, daemon_down=False):
     env = fake.environment(state, version=version, daemon_down=daemon_down)
-    return subprocess.run([sys.executable, fake.EXECUTABLE] + list(args), input=stdin, capture_output=True,
+    return subprocess.run([fake.EXECUTABLE] + list(args), input=stdin, capture_output=True,
                           text=True, env=env, timeout=30, check=False)
 
 
@@ -394,9 +393,9 @@ def test_daemon_down_by_env_and_by_file(state):
 def test_transient_info_errors(state):
     run(state, "launch", "-n", "vm")
     fake.inject_transient_errors(state, "info", count=2)
-    for _ in range(2):
+    for attempt in range(2):
         result = run(state, "info", "vm", "--format", "json")
-        assert result.returncode == 2
+        assert result.returncode == 2, attempt
         assert result.stderr == "info failed: ssh failed to authenticate: 'Socket error: disconnected'\n"
     assert info_of(state, "vm")["state"] == "Running"
 
