@@ -642,14 +642,18 @@ def rule_problems(rule, path, direction, is_global):
     if ip_version is not None and (not is_int(ip_version) or ip_version not in (4, 6)):
         problems.append(_bad(path + ".ipVersion", ip_version, "4 or 6"))
         ip_version = None
+    protocol_ok = True
     for key in ("protocol", "notProtocol"):
         if rule.get(key) is not None:
             problem = protocol_problem(rule[key], "%s.%s" % (path, key))
             if problem:
                 problems.append(problem)
+                protocol_ok = protocol_ok and key != "protocol"
     protocol = protocol_value(rule.get("protocol"))
-    problems.extend(_icmp_problems(rule, path, protocol, ip_version))
-    problems.extend(_http_problems(rule, path, direction, protocol))
+    # Checks that depend on the protocol would only repeat an invalid protocol's problem.
+    if protocol_ok:
+        problems.extend(_icmp_problems(rule, path, protocol, ip_version))
+        problems.extend(_http_problems(rule, path, direction, protocol))
     sides = []
     for side in ("source", "destination"):
         entity = rule.get(side)
@@ -661,7 +665,8 @@ def rule_problems(rule, path, direction, is_global):
             continue
         sides.append((side_path, entity))
         problems.extend(entity_rule_problems(entity, side_path))
-        problems.extend(_port_protocol_problems(entity, side_path, rule.get("protocol"), protocol))
+        if protocol_ok:
+            problems.extend(_port_protocol_problems(entity, side_path, rule.get("protocol"), protocol))
         problems.extend(_services_problems(entity, side_path, side, direction, is_global))
     problems.extend(_net_family_problems(sides, path, ip_version))
     return problems
