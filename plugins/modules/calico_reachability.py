@@ -1,0 +1,412 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, calicolab developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: calico_reachability
+short_description: Predict and explain which connections Calico allows, without sending traffic
+version_added: 0.1.0
+description:
+  - Evaluates flows (source, destination, protocol, port) with the collection's policy engine, which follows
+    Calico's own policy semantics for Kubernetes NetworkPolicies and Calico NetworkPolicies and
+    GlobalNetworkPolicies together, including host endpoints, failsafe ports, pre-DNAT policy and NodePort
+    translation.
+  - The objects come from the live cluster (read through the Kubernetes API with the connection options) or,
+    with O(snapshot), from a list of objects or a YAML/JSON file, so a lab can be checked offline.
+  - Every verdict names the policy and rule, profile, failsafe or default deny that decided it.
+  - With O(expect) the task becomes an assertion and fails with a table of the flows whose verdict differs.
+  - With O(report_format) the matrix and flows are rendered as Markdown or a self-contained HTML page, returned
+    in RV(report) and written to O(report_path) when given.
+author:
+  - calicolab developers
+extends_documentation_fragment:
+  - calicolab.ccol1.k8s_auth
+attributes:
+  check_mode:
+    support: full
+    description: Nothing is evaluated differently; the report file is not written, RV(changed) says whether it would be.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+    description: Runs wherever the Kubernetes API (or the snapshot file) can be reached.
+options:
+  snapshot:
+    description:
+      - The cluster objects to evaluate against instead of the live cluster.
+      - Either a list of Kubernetes and Calico API objects (Namespace, Pod, ServiceAccount, Service, Node,
+        HostEndpoint, C(networking.k8s.io/v1) NetworkPolicy, C(projectcalico.org/v3) NetworkPolicy,
+        GlobalNetworkPolicy, FelixConfiguration; a C(kind: List) is unpacked), or the path of a YAML file
+        (several documents allowed) or JSON file holding them.
+      - Without it the objects are read from the cluster named by the connection options.
+    type: raw
+  changes:
+    description:
+      - Changes applied to the objects (live or snapshot) before evaluating, in order, to ask "what if".
+      - Nothing is written to the cluster.
+    type: list
+    elements: dict
+    suboptions:
+      state:
+        description:
+          - V(present) adds the object or replaces the object of the same API group, kind, namespace and name;
+            V(absent) removes it.
+        type: str
+        choices: [present, absent]
+        default: present
+      definition:
+        description:
+          - The whole object (for V(absent), apiVersion, kind and metadata name/namespace are enough).
+        type: dict
+        required: true
+  flows:
+    description:
+      - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port).
+      - A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
+        also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}}).
+    type: list
+    elements: dict
+    default: []
+  matrix:
+    description:
+      - A reachability matrix to compute, rows are sources and columns destinations.
+    type: dict
+    suboptions:
+      sources:
+        description:
+          - Flow ends, as in O(flows); an optional C(label) key names the row.
+        type: list
+        elements: dict
+        required: true
+      destinations:
+        description:
+          - Flow ends, as in O(flows). An entry may carry its own C(protocol) and C(port) (overriding
+            O(matrix.protocol) and O(matrix.port)) and a C(label) for its column.
+        type: list
+        elements: dict
+        required: true
+      protocol:
+        description:
+          - Protocol of every cell without its own.
+        type: str
+        default: TCP
+      port:
+        description:
+          - Destination port of every cell without its own (a number or a named port).
+        type: raw
+      title:
+        description:
+          - Heading of the rendered matrix.
+        type: str
+  expect:
+    description:
+      - Flows, as in O(flows), each with C(allowed) true or false and an optional C(description).
+      - The task fails when any verdict differs, with a table of those flows in RV(msg).
+    type: list
+    elements: dict
+    default: []
+  report_format:
+    description:
+      - Render the matrix and the flows (including the expected ones) as Markdown or a self-contained HTML page.
+      - Defaults to V(html) when O(report_path) ends with C(.html) or C(.htm), to V(markdown) for any other
+        O(report_path), and to V(none) without one.
+    type: str
+    choices: [markdown, html, none]
+  report_path:
+    description:
+      - Write the rendered report to this file. The task reports a change only when the file content changes.
+      - The directory must exist.
+    type: path
+  report_title:
+    description:
+      - Title of the report (defaults to O(matrix.title), then C(Reachability)).
+    type: str
+notes:
+  - The live cluster is read with one list call per kind; policies named C(knp.default.*) in the Calico API are
+    skipped because the Kubernetes NetworkPolicies they mirror are read directly.
+requirements:
+  - kubernetes (Python library), only when reading the live cluster
+  - PyYAML, to read a YAML snapshot file
+seealso:
+  - module: calicolab.ccol1.calico_policy
+"""
+
+EXAMPLES = r"""
+- name: Is the database protected? Ask the live cluster
+  calicolab.ccol1.calico_reachability:
+    kubeconfig: ~/.kube/config
+    expect:
+      - src: {pod: yaobank/customer-0}
+        dst: {pod: yaobank/database-0}
+        protocol: TCP
+        port: 2379
+        allowed: false
+        description: customer must not read the database directly
+
+- name: Matrix of the lab snapshot as an HTML page
+  calicolab.ccol1.calico_reachability:
+    snapshot: "{{ playbook_dir }}/lab_snapshot.yml"
+    matrix:
+      title: yaobank
+      sources:
+        - pod: yaobank/customer-0
+        - ip: 198.19.15.254
+          label: host1
+      destinations:
+        - {pod: yaobank/summary-0, port: 80}
+        - {pod: yaobank/database-0, port: 2379}
+        - {nodeport: {node: control, port: 30180}, port: 30180}
+    report_path: /tmp/yaobank-reachability.html
+
+- name: What would a deny-all policy in yaobank change?
+  calicolab.ccol1.calico_reachability:
+    snapshot: "{{ playbook_dir }}/lab_snapshot.yml"
+    changes:
+      - definition:
+          apiVersion: networking.k8s.io/v1
+          kind: NetworkPolicy
+          metadata: {name: deny-all, namespace: yaobank}
+          spec: {podSelector: {}, policyTypes: [Ingress]}
+    flows:
+      - src: {pod: yaobank/customer-0}
+        dst: {service: yaobank/summary}
+        port: 80
+  register: what_if
+"""
+
+RETURN = r"""
+verdicts:
+  description: One entry per O(flows) item, in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: Label of the source.
+      type: str
+      sample: yaobank/customer-0
+    destination:
+      description: Label of the destination.
+      type: str
+      sample: yaobank/database-0
+    protocol:
+      description: Protocol evaluated.
+      type: str
+      sample: TCP
+    port:
+      description: Destination port evaluated.
+      type: raw
+      sample: 2379
+    allowed:
+      description: Whether Calico would let the connection through.
+      type: bool
+      sample: false
+    decided_by:
+      description: The policy and rule (or profile, failsafe, default deny) that decided.
+      type: str
+    explanation:
+      description: The full explanation, stage by stage (source egress, host endpoints, destination ingress).
+      type: str
+    details:
+      description: The engine's structured verdict.
+      type: dict
+matrix:
+  description: The computed matrix (sources, destinations, cells[row][column] with allowed, decided_by, explanation).
+  returned: when O(matrix) is given
+  type: dict
+expectations:
+  description: One entry per O(expect) item, like RV(verdicts) plus C(expected) and C(matches).
+  returned: always
+  type: list
+  elements: dict
+mismatches:
+  description: The O(expect) entries whose verdict differs.
+  returned: always
+  type: list
+  elements: dict
+report:
+  description: The rendered report.
+  returned: when O(report_format) is not V(none)
+  type: str
+report_path:
+  description: Where the report was (or in check mode would be) written.
+  returned: when O(report_path) is given
+  type: str
+objects:
+  description: How many objects the evaluation used.
+  returned: always
+  type: int
+  sample: 31
+"""
+
+import os
+import tempfile
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import (
+    HAS_K8S,
+    K8S_AUTH_ARG_SPEC,
+    K8S_IMPORT_ERROR,
+    CalicoApiError,
+    CalicoApiUnavailable,
+    auth_params,
+    connect,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_report import mismatch_table, render
+
+ENGINE_IMPORT_ERROR = None
+try:
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_impact import (
+        ChangeError,
+        apply_changes,
+        build_matrix,
+        build_snapshot,
+        check_expectations,
+        evaluate_flows,
+        load_snapshot,
+        read_live_objects,
+    )
+    HAS_ENGINE = True
+except ImportError:
+    HAS_ENGINE = False
+    ENGINE_IMPORT_ERROR = traceback.format_exc()
+    ChangeError = ValueError
+
+
+def argument_spec():
+    spec = dict(K8S_AUTH_ARG_SPEC)
+    spec.update(
+        snapshot={"type": "raw"},
+        changes={"type": "list", "elements": "dict", "options": {
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "definition": {"type": "dict", "required": True},
+        }},
+        flows={"type": "list", "elements": "dict", "default": []},
+        matrix={"type": "dict", "options": {
+            "sources": {"type": "list", "elements": "dict", "required": True},
+            "destinations": {"type": "list", "elements": "dict", "required": True},
+            "protocol": {"type": "str", "default": "TCP"},
+            "port": {"type": "raw"},
+            "title": {"type": "str"},
+        }},
+        expect={"type": "list", "elements": "dict", "default": []},
+        report_format={"type": "str", "choices": ["markdown", "html", "none"]},
+        report_path={"type": "path"},
+        report_title={"type": "str"},
+    )
+    return spec
+
+
+def report_format_of(params):
+    if params.get("report_format"):
+        return params["report_format"]
+    path = params.get("report_path")
+    if not path:
+        return "none"
+    return "html" if path.lower().endswith((".html", ".htm")) else "markdown"
+
+
+def gather_objects(module):
+    params = module.params
+    if params.get("snapshot") is not None:
+        objects = load_snapshot(params["snapshot"])
+    else:
+        if not HAS_K8S:
+            module.fail_json(msg=missing_required_lib("kubernetes") + " (or give a snapshot)",
+                             exception=K8S_IMPORT_ERROR)
+        try:
+            objects = read_live_objects(connect(auth_params(params)))
+        except CalicoApiUnavailable as exc:
+            module.fail_json(msg=str(exc), changed=False)
+        except CalicoApiError as exc:
+            module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
+    return apply_changes(objects, params.get("changes") or [])
+
+
+def evaluate(params, objects):
+    snapshot = build_snapshot(objects)
+    result = {"verdicts": evaluate_flows(snapshot, params.get("flows"))}
+    if params.get("matrix"):
+        result["matrix"] = build_matrix(snapshot, params["matrix"])
+    result["expectations"], result["mismatches"] = check_expectations(snapshot, params.get("expect"))
+    return result
+
+
+def render_report(params, result):
+    report_format = report_format_of(params)
+    if report_format == "none":
+        return None
+    flows = result["verdicts"] + result["expectations"]
+    title = params.get("report_title") or (result.get("matrix") or {}).get("title")
+    return render(report_format, result.get("matrix"), flows, title)
+
+
+def current_content(path):
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except (IOError, OSError):
+        return None
+
+
+def write_report(module, path, text):
+    """Write only when the content differs; in check mode only say whether it would."""
+    wanted = to_bytes(text)
+    if current_content(path) == wanted:
+        return False
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        module.fail_json(msg="report_path: the directory %s of %s does not exist" % (directory, path), changed=False)
+    if module.check_mode:
+        return True
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".calico_reachability.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(wanted)
+        module.atomic_move(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return True
+
+
+def mismatch_message(mismatches, total):
+    return "%d of %d expected verdicts differ:\n%s" % (len(mismatches), total, mismatch_table(mismatches))
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_ENGINE:
+        module.fail_json(msg="The collection's policy engine could not be imported", exception=ENGINE_IMPORT_ERROR)
+    params = module.params
+    try:
+        objects = gather_objects(module)
+        result = evaluate(params, objects)
+    except ChangeError as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    result["objects"] = len(objects)
+    result["changed"] = False
+    report = render_report(params, result)
+    if report is not None:
+        result["report"] = report
+    if params.get("report_path"):
+        if report is None:
+            module.fail_json(msg="report_path is set but report_format is 'none'; choose markdown or html",
+                             changed=False)
+        result["changed"] = write_report(module, params["report_path"], report)
+        result["report_path"] = params["report_path"]
+    if result["mismatches"]:
+        module.fail_json(msg=mismatch_message(result["mismatches"], len(result["expectations"])), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
