@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) calicolab.ccol1 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the FelixConfiguration catalogue: value rules, and a cross-check against the upstream v3.32.1 CRD."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import functools
+import re
+
+import pytest
+import yaml
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import (
+    FELIX_FIELDS,
+    closest_felix_field,
+    felix_setting_problems,
+)
+from ansible_collections.calicolab.ccol1.tests.shared_reference import MISSING_REASON, crd_schema_dir
+
+GOOD = [
+    {"wireguardEnabled": True, "wireguardEnabledV6": False},
+    {"wireguardListeningPort": 51820, "wireguardListeningPortV6": 65535, "wireguardInterfaceName": "wireguard.cali"},
+    {"wireguardMTU": 0, "wireguardRoutingRulePriority": 99},
+    {"bpfEnabled": True, "bpfExternalServiceMode": "Tunnel", "bpfKubeProxyIptablesCleanupEnabled": False},
+    {"bpfExternalServiceMode": "DSR", "bpfLogLevel": "Debug", "bpfDSROptoutCIDRs": ["10.0.0.0/8"]},
+    {"reportingInterval": "0s", "logSeverityScreen": "Info", "floatingIPs": "Disabled"},
+    {"iptablesRefreshInterval": "90s", "routeRefreshInterval": "1m30s", "iptablesLockProbeInterval": "50ms"},
+    {"defaultEndpointToHostAction": "Accept", "iptablesBackend": "NFT", "chainInsertMode": "Append"},
+    {"chainInsertMode": "insert", "bpfEnforceRPF": "strict"},
+    {"failsafeInboundHostPorts": [{"protocol": "TCP", "port": 22}, {"protocol": "UDP", "port": 68},
+                                  {"port": 6443, "net": "198.19.0.0/20"}]},
+    {"failsafeOutboundHostPorts": [], "kubeNodePortRanges": ["30000:32767", 8080]},
+    {"natPortRange": "32768:65535", "bpfPSNATPorts": "20000:29999"},
+    {"routeTableRanges": [{"min": 1, "max": 250}], "healthTimeoutOverrides": [{"name": "x", "timeout": "30s"}]},
+    {"bpfConntrackTimeouts": {"tcpEstablished": "1h", "udpTimeout": "Auto"}, "bpfLogFilters": {"all": "tcp"}},
+    {"logActionRateLimit": "10/second", "logActionRateLimitBurst": 5, "featureGates": "A=b,C=d"},
+    {"nodeSelector": "kubernetes.io/os == 'linux'", "ipipEnabled": None},
+    {"istioDSCPMark": 23, "iptablesMarkMask": 4278190080},
+]
+
+
+@pytest.mark.parametrize("settings", GOOD)
+def test_valid_settings(settings):
+    assert felix_setting_problems(settings) == []
+
+
+BAD = [
+    ({"wireguardEnabeld": True}, "spec.wireguardEnabeld", ["did you mean wireguardEnabled"]),
+    ({"WireguardEnabled": True}, "spec.WireguardEnabled", ["did you mean wireguardEnabled"]),
+    ({"bpfExternalServiceMode": "dsr"}, "spec.bpfExternalServiceMode", ['"dsr"', "case-sensitive", "DSR"]),
+    ({"bpfExternalServiceMode": "Direct"}, "spec.bpfExternalServiceMode", ['"Direct"', "Tunnel or DSR"]),
+    ({"logSeverityScreen": "info"}, "spec.logSeverityScreen", ['"info"', "Info"]),
+    ({"defaultEndpointToHostAction": "ACCEPT"}, "spec.defaultEndpointToHostAction", ['"ACCEPT"', "Accept"]),
+    ({"wireguardEnabled": "true"}, "spec.wireguardEnabled", ['"true"', "boolean"]),
+    ({"wireguardListeningPort": 0}, "spec.wireguardListeningPort", ["0", "1 to 65535"]),
+    ({"wireguardListeningPort": "51820"}, "spec.wireguardListeningPort", ['"51820"', "1 to 65535"]),
+    ({"wireguardRoutingRulePriority": 32766}, "spec.wireguardRoutingRulePriority", ["32766", "1 to 32765"]),
+    ({"logActionRateLimitBurst": 10000}, "spec.logActionRateLimitBurst", ["10000", "0 to 9999"]),
+    ({"bpfMapSizeConntrackCleanupQueue": 0}, "spec.bpfMapSizeConntrackCleanupQueue", ["0", "at least 1"]),
+    ({"vxlanVNI": True}, "spec.vxlanVNI", ["true", "integer"]),
+    ({"reportingInterval": "0"}, "spec.reportingInterval", ['"0"', "duration"]),
+    ({"reportingInterval": 30}, "spec.reportingInterval", ["30", "duration"]),
+    ({"iptablesRefreshInterval": "10 s"}, "spec.iptablesRefreshInterval", ['"10 s"', "duration"]),
+    ({"failsafeInboundHostPorts": [{"protocol": "tcp", "port": 22}]}, "spec.failsafeInboundHostPorts[0].protocol",
+     ['"tcp"', "TCP, UDP, SCTP"]),
+    ({"failsafeInboundHostPorts": [{"protocol": "TCP"}]}, "spec.failsafeInboundHostPorts[0].port",
+     ["null", "1 to 65535"]),
+    ({"failsafeOutboundHostPorts": [{"port": 53, "net": "10.0.0.0/33"}]}, "spec.failsafeOutboundHostPorts[0].net",
+     ['"10.0.0.0/33"', "CIDR"]),
+    ({"failsafeOutboundHostPorts": ["udp:53"]}, "spec.failsafeOutboundHostPorts[0]", ['"udp:53"', "protocol"]),
+    ({"failsafeOutboundHostPorts": [{"port": 53, "proto": "UDP"}]}, "spec.failsafeOutboundHostPorts[0].proto",
+     ["not a known key"]),
+    ({"failsafeInboundHostPorts": "tcp:22"}, "spec.failsafeInboundHostPorts", ['"tcp:22"', "list"]),
+    ({"kubeNodePortRanges": ["32767:30000"]}, "spec.kubeNodePortRanges[0]", ['"32767:30000"', "min <= max"]),
+    ({"natPortRange": "http"}, "spec.natPortRange", ['"http"', "min:max"]),
+    ({"bpfDSROptoutCIDRs": ["10.0.0.1"]}, "spec.bpfDSROptoutCIDRs[0]", ['"10.0.0.1"', "prefix length"]),
+    ({"routeTableRange": {"min": 10, "max": 1}}, "spec.routeTableRange", ["min <= max"]),
+    ({"routeTableRanges": [{"min": 1}]}, "spec.routeTableRanges[0]", ["integer min and max"]),
+    ({"routeTableRange": {"min": 1, "max": 2}, "routeTableRanges": [{"min": 1, "max": 2}]}, "spec.routeTableRange",
+     ["only routeTableRanges"]),
+    ({"healthTimeoutOverrides": [{"name": "x", "timeout": "soon"}]}, "spec.healthTimeoutOverrides[0].timeout",
+     ['"soon"', "duration"]),
+    ({"bpfConntrackTimeouts": {"tcpEstablished": "forever"}}, "spec.bpfConntrackTimeouts.tcpEstablished",
+     ['"forever"', "Auto"]),
+    ({"bpfConntrackTimeouts": {"tcp": "1h"}}, "spec.bpfConntrackTimeouts.tcp", ["not a known key", "udpTimeout"]),
+    ({"bpfLogFilters": {"all": 1}}, "spec.bpfLogFilters.all", ["1", "string"]),
+    ({"logActionRateLimit": "10/week"}, "spec.logActionRateLimit", ['"10/week"', "second|minute|hour|day"]),
+    ({"nodeSelector": "a =="}, "spec.nodeSelector", ['"a =="', "position"]),
+    ({"interfacePrefix": 5}, "spec.interfacePrefix", ["5", "string"]),
+    ({"istioDSCPMark": 1.5}, "spec.istioDSCPMark", ["1.5", "integer or a string"]),
+]
+
+
+@pytest.mark.parametrize("settings,path,fragments", BAD, ids=[c[1] + "-" + str(i) for i, c in enumerate(BAD)])
+def test_bad_settings_give_one_problem_naming_field_value_and_rule(settings, path, fragments):
+    problems = felix_setting_problems(settings)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(path), problems[0]
+    for fragment in fragments:
+        assert fragment in problems[0], (fragment, problems[0])
+
+
+def test_settings_must_be_a_mapping():
+    assert "mapping" in felix_setting_problems(["wireguardEnabled"])[0]
+
+
+@pytest.mark.parametrize("typo,expected", [
+    ("wireguardEnabeld", "wireguardEnabled"),
+    ("bpfenabled", "bpfEnabled"),
+    ("failsafeInboundPorts", "failsafeInboundHostPorts"),
+    ("bpfExternalServiceModes", "bpfExternalServiceMode"),
+    ("zzzzzzzz", None),
+])
+def test_closest_felix_field(typo, expected):
+    assert closest_felix_field(typo) == expected
+
+
+def test_catalogue_entries_are_well_formed():
+    for name, field in FELIX_FIELDS.items():
+        assert re.match(r"^[a-z][A-Za-z0-9]*$", name), name
+        if field.kind == "enum":
+            assert field.values and len(set(field.values)) == len(field.values), name
+        if field.minimum is not None and field.maximum is not None:
+            assert field.minimum <= field.maximum, name
+    assert FELIX_FIELDS["bpfExternalServiceMode"].values == ("Tunnel", "DSR")
+    assert FELIX_FIELDS["bpfExternalServiceMode"].case_sensitive
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cross-check against the upstream FelixConfiguration schema (projectcalico.org/v3 native CRD, v3.32.1).
+
+
+@functools.lru_cache(maxsize=None)
+def _load_felix_schema(path):
+    with open(path) as handle:
+        for doc in yaml.load_all(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if doc and doc["spec"]["names"]["kind"] == "FelixConfiguration":
+                return doc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    raise AssertionError("no FelixConfiguration CRD in %s" % path)
+
+
+def felix_schema():
+    folder = crd_schema_dir()
+    if folder is None:
+        pytest.skip(MISSING_REASON)
+    return _load_felix_schema(str(folder / "projectcalico.org_v3_native-crds_v3.32.1.yaml"))
+
+
+_DURATION_PATTERN = re.compile(r"\(ms\|s\|m\|h\)")
+_SCHEMA_TYPES = {
+    "bool": "boolean", "int": "integer", "str": "string", "selector": "string", "duration": "string",
+    "enum": "string", "list": "array", "object": "object",
+}
+_ITEM_TYPES = {"cidr": "string", "str": "string"}
+_ITEM_KEYS = {
+    "protoport": set(["protocol", "port", "net"]),
+    "route_table_range": set(["min", "max"]),
+    "health_timeout": set(["name", "timeout"]),
+}
+
+
+def _schema_enum(schema):
+    """(values, case_sensitive) from an enum, an allOf of enums, or a ^(?i)(A|B)?$ pattern; None otherwise."""
+    if "enum" in schema:
+        return set(schema["enum"]), True
+    if "allOf" in schema:
+        return set(schema["allOf"][0]["enum"]), True
+    match = re.match(r"^\^\(\?i\)\((.*)\)\?\$$", schema.get("pattern", ""))
+    if match:
+        return set(match.group(1).split("|")), False
+    return None
+
+
+def test_catalogue_lacks_no_schema_field():
+    missing = sorted(set(felix_schema()) - set(FELIX_FIELDS))
+    assert missing == [], "FELIX_FIELDS lacks these v3.32.1 FelixConfiguration fields: %s" % ", ".join(missing)
+
+
+def test_every_catalogue_field_is_in_the_schema():
+    extra = sorted(set(FELIX_FIELDS) - set(felix_schema()))
+    assert extra == [], "FELIX_FIELDS has fields the v3.32.1 schema does not: %s" % ", ".join(extra)
+
+
+@pytest.mark.parametrize("name", sorted(FELIX_FIELDS))
+def test_catalogue_type_matches_schema(name):
+    schema = felix_schema().get(name)
+    if schema is None:
+        pytest.fail("%s is not in the upstream schema" % name)
+    field = FELIX_FIELDS[name]
+    if field.kind in ("port_range", "int_or_str"):
+        assert schema.get("x-kubernetes-int-or-string"), name
+    else:
+        assert schema.get("type") == _SCHEMA_TYPES[field.kind], (name, field.kind, schema.get("type"))
+    schema_enum = _schema_enum(schema)
+    if field.kind == "enum":
+        assert schema_enum is not None, "%s is an enum here but not in the schema" % name
+        values, _ = schema_enum
+        assert set(v.lower() for v in field.values) == set(v.lower() for v in values), name
+        if schema_enum[1]:
+            assert set(field.values) == values, name
+    else:
+        assert schema_enum is None, "%s is an enum in the schema (%s)" % (name, schema_enum)
+    if field.kind == "duration" and "pattern" in schema:
+        assert _DURATION_PATTERN.search(schema["pattern"]), name
+    if field.kind == "str" and field.pattern:
+        assert field.pattern == schema.get("pattern"), name
+    for bound in ("minimum", "maximum"):
+        if bound in schema:
+            assert getattr(field, bound) == schema[bound], (name, bound)
+    if field.kind == "list":
+        _check_items(name, field, schema["items"])
+
+
+def _check_items(name, field, items):
+    if field.item_kind in _ITEM_KEYS:
+        assert items.get("type") == "object", name
+        assert set(items["properties"]) == _ITEM_KEYS[field.item_kind], name
+    elif field.item_kind == "port_range":
+        assert items.get("x-kubernetes-int-or-string"), name
+    else:
+        assert items.get("type") == _ITEM_TYPES[field.item_kind], name
+
+
+def test_failsafe_port_required_fields_match_schema():
+    schema = felix_schema()
+    for name in ("failsafeInboundHostPorts", "failsafeOutboundHostPorts"):
+        assert schema[name]["items"]["required"] == ["port"]
+        assert felix_setting_problems({name: [{"port": 22}]}) == []
+
+
+def test_conntrack_timeout_keys_match_schema():
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import CONNTRACK_TIMEOUT_KEYS
+    assert set(felix_schema()["bpfConntrackTimeouts"]["properties"]) == set(CONNTRACK_TIMEOUT_KEYS)
