@@ -190,7 +190,7 @@ def version_supports(version, feature):
 
 def validate_name(name):
     if not name or not NAME_RE.match(name):
-        return ('name: %r is not a valid instance name; it must start with a letter and contain only '
+        return ('name: %r is not a valid instance name: it must start with a letter, contain only '
                 'letters, digits and hyphens, and not end with a hyphen' % (name,))
     return None
 
