@@ -121,8 +121,9 @@ def not_found(resource, name):
 
 def invalid(resource, name, causes):
     texts = ["%s: %s" % (field, message) for field, _reason, message in causes]
-    message = '%s%s "%s" is invalid: %s' % (resource.kind, "." + resource.group if resource.group else "", name,
-                                             texts[0] if len(texts) == 1 else "[%s]" % ", ".join(texts))
+    summary = texts[0] if len(texts) == 1 else "[%s]" % ", ".join(texts)
+    kind = resource.kind + ("." + resource.group if resource.group else "")
+    message = '%s "%s" is invalid: %s' % (kind, name, summary)
     body = details(resource, name, resource.kind)
     body["causes"] = [{"reason": reason, "message": message, "field": field} for field, reason, message in causes]
     return ApiError(422, "Invalid", message, body)
@@ -158,7 +159,7 @@ class KubernetesAPI:
         return None
 
     def resource_for(self, api_version, kind):
-        group, _, version = api_version.rpartition("/")
+        group, version = api_version.rpartition("/")[::2]
         for resource in self.catalog:
             if (resource.group, resource.version, resource.kind) == (group, version, kind):
                 return resource
@@ -321,7 +322,8 @@ class KubernetesAPI:
                 self.log[:] = []
                 return 200, {"items": []}, []
             if (method, path) == ("POST", "/_fake/faults"):
-                self.faults.extend(payload if isinstance(payload, list) else [payload])
+                for fault in payload if isinstance(payload, list) else [payload]:
+                    self.faults.append(dict({"times": 1}, **fault))
                 return 201, {"items": copy.deepcopy(self.faults)}, []
             if (method, path) == ("DELETE", "/_fake/faults"):
                 self.faults[:] = []
@@ -476,8 +478,7 @@ class Request:
         if meta.get("resourceVersion"):
             raise ApiError(500, "InternalError", "resourceVersion should not be set on objects to be created")
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789")
-                                                          for _ in range(5))
+            meta["name"] = meta["generateName"] + "".join(random.sample("bcdfghjklmnpqrstvwxz2456789", 5))
         self.name = meta.get("name")
         self.require_namespace()
         obj = self.admit(obj, None)
@@ -565,6 +566,9 @@ class Request:
             self.store.delete(self.resource, self.namespace, self.name)
             if self.resource.kind == "Namespace":
                 self.store.drop_namespace(self.name)
+        if self.resource.kind == "Namespace":
+            old["status"] = {"phase": "Terminating"}  # the real one lingers while its content is deleted
+            return 200, old
         if self.resource.builtin:
             return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                          "details": dict(details(self.resource, self.name), uid=old["metadata"]["uid"])}
@@ -619,7 +623,8 @@ class FakeKubernetesAPI:
         self.httpd.daemon_threads = True
         self.httpd.api = self.api
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fake-k8s-api", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="fake-k8s-api",
+                                       daemon=True)
         self.thread.start()
         return self.url
 

@@ -361,8 +361,8 @@ def test_fault_injection_fires_the_given_number_of_times(native):
     fake, dyn = native
     policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
     policies.create(body=gnp("f"))
-    status, _ = http(fake, "POST", "/_fake/faults", {"method": "PATCH", "path_prefix": "/apis/projectcalico.org",
-                                                     "status": 409, "reason": "Conflict", "times": 1})
+    status = http(fake, "POST", "/_fake/faults", {"method": "PATCH", "path_prefix": "/apis/projectcalico.org",
+                                                   "status": 409, "reason": "Conflict", "times": 1})[0]
     assert status == 201
     with pytest.raises(dyn_errors.ConflictError):
         policies.patch(name="f", body={"spec": {"order": 1}}, content_type="application/merge-patch+json")
@@ -407,3 +407,45 @@ def test_cli_writes_files_and_stops_on_sigterm(tmp_path):
 def test_missing_schema_dir_fails_loudly(tmp_path):
     with pytest.raises(RuntimeError, match="not found"):
         FakeKubernetesAPI(schema_dir=tmp_path / "absent")
+
+
+def test_status_subresource_is_separate_from_the_main_resource(native):
+    _fake, dyn = native
+    pools = dyn.resources.get(api_version=V3, kind="IPPool")
+    assert dyn.resources.get(api_version=V3, kind="IPPool").subresources["status"]
+    created = pools.create(body={"apiVersion": V3, "kind": "IPPool", "metadata": {"name": "p"},
+                                 "spec": {"cidr": "10.1.0.0/16"}, "status": {"conditions": []}})
+    assert "status" not in created.to_dict()
+    condition = {"type": "Allocatable", "status": "True", "reason": "Ok", "message": "",
+                 "lastTransitionTime": "2026-01-01T00:00:00Z"}
+    updated = pools.status.patch(name="p", body={"status": {"conditions": [condition]}},
+                                 content_type="application/merge-patch+json")
+    assert updated.status.conditions[0].type == "Allocatable" and updated.metadata.generation == 1
+    again = pools.patch(name="p", body={"status": None, "spec": {"natOutgoing": True}},
+                        content_type="application/merge-patch+json")
+    assert again.status.conditions[0].type == "Allocatable" and again.metadata.generation == 2
+
+
+def test_generate_name_builtin_delete_and_namespace_cascade(native):
+    fake, dyn = native
+    namespaces = dyn.resources.get(api_version="v1", kind="Namespace")
+    created = namespaces.create(body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"generateName": "t-"}})
+    name = created.metadata.name
+    assert name.startswith("t-") and len(name) == 7 and created.status.phase == "Active"
+    dyn.resources.get(api_version=V3, kind="NetworkPolicy").create(
+        body={"apiVersion": V3, "kind": "NetworkPolicy", "metadata": {"name": "p"}, "spec": {}}, namespace=name)
+    assert namespaces.delete(name=name).status.phase == "Terminating"
+    assert not [o for o in fake.objects() if o["metadata"].get("namespace") == name]
+    configmaps = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    configmaps.create(body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}, namespace="default")
+    status = configmaps.delete(name="c", namespace="default")
+    assert status.kind == "Status" and status.status == "Success"
+    assert http(fake, "GET", "/apis/projectcalico.org")[1]["preferredVersion"]["version"] == "v3"
+
+
+def test_python_m_entry_point_prints_help():
+    holder = str(Path(__file__).resolve().parents[6])
+    result = subprocess.run([sys.executable, "-m", "ansible_collections.calicolab.ccol1.tests.fake_k8s_api", "--help"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, text=True,
+                            env=dict(os.environ, PYTHONPATH=holder))
+    assert result.returncode == 0 and "--kubeconfig" in result.stdout
