@@ -46,7 +46,9 @@ FAKE_MULTIPASS_PYTHON      the interpreter ./multipass runs this file with (defa
 Files in the state directory
 ----------------------------
 instances.json        the instances (written by the fake; tests may seed it, see __init__.py `seed_instance`)
-calls.jsonl           one JSON line per call: {"argv", "command", "mutating", "stdin_bytes", "rc", "version"}
+calls.jsonl           one JSON line per call: {"argv", "command", "mutating", "stdin_bytes", "rc", "version"};
+                      "mutating" is true for launch, start, stop, restart, suspend, delete, recover, purge, set,
+                      mount, umount and transfer, whatever their outcome (exec, list, info, get, version: false)
 cloud-init/<vm>.yaml  the cloud-init user data a launch received (from a file or stdin)
 cloud-init/<vm>.url   the URL given to --cloud-init (nothing is downloaded)
 daemon_down           (hook) if present: like FAKE_MULTIPASS_DAEMON_DOWN=1
@@ -58,6 +60,7 @@ launch_timeout.json   (hook, consumed by the next launch) the launch times out b
                       launch."); "boot_calls": N keeps the VM Starting for N further calls (default 0: it is Running
                       from the next call on)
 extra_ipv4.json       (hook) {"vm": ["198.19.0.11"]}: extra addresses listed after the first one while Running
+ipv4.json             (hook) {"vm": ["N/A"]}: the whole address list while Running (order, "N/A", none at all)
 exec_hooks.json       (hook) [{"match": "substring of the command", "instance": "vm" (optional), "stdout": "",
                       "stderr": "", "rc": 0}]: the first match decides what `exec` prints and returns
 cloud_init_status     (hook) text such as "running" or "error" for `cloud-init status` (default "done";
@@ -347,6 +350,9 @@ def is_running(vm):
 def addresses(vm, state):
     if not is_running(vm):
         return []
+    override = state.hook("ipv4.json", {}).get(vm["name"])
+    if override is not None:
+        return list(override)
     extras = state.hook("extra_ipv4.json", {}).get(vm["name"], [])
     return [vm["ipv4"]] + [ip for ip in extras if ip != vm["ipv4"]]
 
@@ -463,7 +469,6 @@ def cmd_info(ctx, args):
     opts = parse_options(args, spec)
     check_names_and_all(opts, allow_empty=ctx.version.at_least(1, 13))
     fmt = check_format(opts)
-    ctx.transient("info")
     chosen = select(ctx.state, opts.positional, "info", allow_deleted=True)
     runtime = not opts.isset("no_runtime")
     if fmt == "json":
@@ -505,6 +510,7 @@ def cmd_launch(ctx, args):
     if image.count(":") > 1:
         raise CliError("Invalid remote and source image name supplied", 1)
     request = launch_request(ctx, opts)
+    ctx.connect()
     check_launch_sizes(request)  # the daemon validates the arguments, then the name, then looks for the image
     name = request["name"] or "fake-%d" % (ctx.state.launched + 1)
     if name in ctx.state.instances:
@@ -644,6 +650,8 @@ def simple_action(command, target_state, allowed_from=None):
         check_names_and_all(opts, allow_empty=True)
         names = opts.positional or ([] if opts.isset("all") else ["primary"])
         for vm in select(ctx.state, names, command, allow_deleted=False):
+            if opts.isset("cancel"):
+                continue  # cancels a delayed shutdown; the fake shuts down at once, so nothing is pending
             if allowed_from is None or vm["state"] in allowed_from:
                 vm["state"] = target_state
         return ""
@@ -869,21 +877,26 @@ def cmd_transfer(ctx, args):
 
 
 COMMANDS = {
-    "version": cmd_version, "list": cmd_list, "ls": cmd_list, "info": cmd_info, "launch": cmd_launch,
+    "version": cmd_version, "list": cmd_list, "info": cmd_info, "launch": cmd_launch,
     "start": simple_action("start", "Running"),
     "stop": simple_action("stop", "Stopped"),
     "restart": simple_action("restart", "Running"),
     "suspend": simple_action("suspend", "Suspended", allowed_from=("Running", "Starting")),
     "delete": cmd_delete, "recover": cmd_recover, "purge": cmd_purge, "get": cmd_get, "set": cmd_set,
-    "exec": cmd_exec, "mount": cmd_mount, "umount": cmd_umount, "unmount": cmd_umount, "transfer": cmd_transfer,
+    "exec": cmd_exec, "mount": cmd_mount, "umount": cmd_umount, "transfer": cmd_transfer,
 }
+ALIASES = {"ls": "list", "unmount": "umount"}
 
 
 # ---------------------------------------------------------------- driver
 
 class Context:
+    """One invocation. Touching `state` is talking to the daemon: it fails while the daemon is down."""
+
     def __init__(self, state, version, stdin):
-        self.state = state
+        self._state = state
+        self._connected = False
+        self.command = ""
         self.version = version
         self.stdin = stdin
         self.stdin_bytes = 0
@@ -891,6 +904,21 @@ class Context:
         self.rc = 0
         self.daemon_down = os.environ.get("FAKE_MULTIPASS_DAEMON_DOWN", "") not in ("", "0") \
             or state.has_file("daemon_down")
+
+    @property
+    def state(self):
+        self.connect()
+        return self._state
+
+    def connect(self):
+        """Options are parsed by the client first; the daemon is reached (or found down) afterwards."""
+        if self._connected:
+            return
+        self._connected = True
+        if self.daemon_down:
+            raise daemon_down_error(self.command, self.version)
+        self._state.promote_booting()
+        self.transient(self.command)
 
     def read_stdin(self):
         data = self.stdin.read()
@@ -901,7 +929,7 @@ class Context:
         self.stderr.append(text)
 
     def transient(self, command):
-        errors = self.state.hook("transient_errors.json", {})
+        errors = self._state.hook("transient_errors.json", {})
         entry = errors.get(command)
         if not entry:
             return
@@ -910,7 +938,7 @@ class Context:
             return
         entry["count"] = int(entry["count"]) - 1
         errors[command] = entry
-        self.state.write_hook("transient_errors.json", errors)
+        self._state.write_hook("transient_errors.json", errors)
         raise failed(command, entry.get("message", SOCKET_ERROR), int(entry.get("rc", 2)))
 
 
@@ -926,13 +954,10 @@ def run_command(ctx, argv):
     args = [a for a in argv if a not in ("-v", "-vv", "-vvv", "-vvvv", "--verbose")]
     if not args or args[0] in ("-h", "--help", "help"):
         return "Usage: multipass [options] <command>\nfake multipass (tests/fake_multipass)\n"
-    command, rest = args[0], args[1:]
+    command, rest = ALIASES.get(args[0], args[0]), args[1:]
     if command not in COMMANDS:
         raise CliError("Error: Unknown command: '%s'" % command, 1)
-    if command != "version" and ctx.daemon_down:
-        raise daemon_down_error(command, ctx.version)
-    if command != "version":
-        ctx.state.promote_booting()
+    ctx.command = command
     options = rest[:rest.index("--")] if "--" in rest else rest
     if "--help" in options or ("-h" in options and command != "exec"):
         return "Usage: multipass %s\n" % command

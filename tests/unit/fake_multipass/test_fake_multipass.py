@@ -390,6 +390,20 @@ def test_daemon_down_by_env_and_by_file(state):
     assert run(state, "list").returncode == 0
 
 
+def test_options_are_checked_before_the_daemon_is_reached(state):
+    assert run(state, "list", "--bogus", daemon_down=True).returncode == 1
+    assert run(state, "launch", "-n", "vm", "-c", "x", daemon_down=True).returncode == 1
+    assert run(state, "launch", "-n", "1bad", daemon_down=True).returncode == 3
+    assert run(state, "ls", daemon_down=True).stderr.startswith("list failed: ")
+
+
+def test_transient_errors_for_any_command(state):
+    fake.inject_transient_errors(state, "list", count=1, rc=3, message="cannot connect to the multipass socket")
+    result = run(state, "list", "--format", "json")
+    assert (result.returncode, result.stderr) == (3, "list failed: cannot connect to the multipass socket\n")
+    assert run(state, "list", "--format", "json").returncode == 0
+
+
 def test_transient_info_errors(state):
     run(state, "launch", "-n", "vm")
     fake.inject_transient_errors(state, "info", count=2)
@@ -425,6 +439,19 @@ def test_extra_address_in_lab_range(state):
     assert info_of(state, "vm")["ipv4"] == ["10.92.11.10", "198.19.0.11"]
     run(state, "stop", "vm")
     assert info_of(state, "vm")["ipv4"] == []
+
+
+def test_address_list_override(state):
+    run(state, "launch", "-n", "vm")
+    (state / "ipv4.json").write_text(json.dumps({"vm": ["N/A"]}))
+    assert run_json(state, "list", "--format", "json")["list"][0]["ipv4"] == ["N/A"]
+    assert info_of(state, "vm")["ipv4"] == ["N/A"]
+
+
+def test_stop_cancel_leaves_the_instance_running(state):
+    run(state, "launch", "-n", "vm")
+    assert run(state, "stop", "vm", "--cancel").returncode == 0
+    assert info_of(state, "vm")["state"] == "Running"
 
 
 def test_call_log_records_argv_rc_and_mutations(state):
