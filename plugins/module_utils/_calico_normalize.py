@@ -147,7 +147,8 @@ def _normalize_metadata(kind, metadata):
 
 def canonical_selector(text):
     """The selector's canonical text, or the text unchanged when it does not parse (validation reports that)."""
-    if not isinstance(text, str):
+    # An empty selector is not all() everywhere (in a rule it also matches non-Calico peers), so keep it empty.
+    if not isinstance(text, str) or not text.strip():
         return text
     try:
         return parse_selector(text).canonical()
