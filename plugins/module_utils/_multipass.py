@@ -557,10 +557,10 @@ def subprocess_runner(argv, data=None):
 class MultipassCLI:
     """Runs multipass: one binary, one version detection, bounded retries of transient read errors."""
 
-    def __init__(self, run, binary='multipass', sleep=time.sleep, retries=5, retry_delay=1.0):
+    def __init__(self, run, binary='multipass', sleep=None, retries=5, retry_delay=1.0):
         self._run = run
         self.binary = binary
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
         self.retries = retries
         self.retry_delay = retry_delay
         self._version = None
@@ -662,7 +662,7 @@ class VmReconciler:
 
     def __init__(self, cli, spec, state='present', purge=False, recreate=False, resize='fail',
                  allow_stop=False, marker=DEFAULT_MARKER, require_marker=True, wait_for_cloud_init=False,
-                 cloud_init_timeout=600, check_mode=False, sleep=time.sleep, clock=time.monotonic,
+                 cloud_init_timeout=600, check_mode=False, sleep=None, clock=None,
                  poll_interval=2.0, boot_timeout=300):
         self.cli = cli
         self.spec = spec
@@ -677,8 +677,8 @@ class VmReconciler:
         self.wait_for_cloud_init = wait_for_cloud_init
         self.cloud_init_timeout = cloud_init_timeout
         self.check_mode = check_mode
-        self._sleep = sleep
-        self._clock = clock
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self._clock = clock or (lambda: time.monotonic())
         self.poll_interval = poll_interval
         self.boot_timeout = spec.timeout or boot_timeout
         self.commands = []
