@@ -98,10 +98,11 @@ CODENAMES = {names[0]: number for number, names in RELEASES.items()}
 class CliError(Exception):
     """Ends the command: `message` goes to stderr, `rc` is the exit code."""
 
-    def __init__(self, message, rc):
+    def __init__(self, message, rc, to_stdout=False):
         super().__init__(message)
         self.message = message
         self.rc = rc
+        self.to_stdout = to_stdout
 
 
 def failed(command, message, rc=2):
@@ -478,13 +479,24 @@ def cmd_info(ctx, args):
 
 
 def info_table(vm, entry):
-    memory = entry["memory"]
-    image = "%s (Ubuntu %s)" % (entry["image_hash"][:12], entry["image_release"])
-    rows = [("Name", vm["name"]), ("State", entry["state"]), ("IPv4", ", ".join(entry["ipv4"]) or "--"),
-            ("Release", entry["release"] or "--"), ("Image hash", image),
-            ("CPU(s)", entry.get("cpu_count") or "--"),
-            ("Memory usage", "%s out of %s" % (memory["used"], memory["total"]) if memory else "--")]
-    return "".join("%-16s%s\n" % (key + ":", value) for key, value in rows)
+    """The table layout of `info`: 16-column labels, one block per instance."""
+    ips = entry["ipv4"] or ["--"]
+    rows = [("Name:", vm["name"]), ("State:", entry["state"]), ("IPv4:", ips[0])]
+    rows += [("", ip) for ip in ips[1:]]
+    rows += [("Release:", entry["release"] or "--"),
+             ("Image hash:", "%s (Ubuntu %s)" % (entry["image_hash"][:12], entry["image_release"])),
+             ("CPU(s):", entry.get("cpu_count") or "--"),
+             ("Load:", " ".join(str(value) for value in entry["load"]) or "--"),
+             ("Disk usage:", usage(entry["disks"]["sda1"])), ("Memory usage:", usage(entry["memory"]))]
+    mounts = ["%s => %s" % (m["source_path"], target) for target, m in sorted(entry["mounts"].items())] or ["--"]
+    rows += [("Mounts:" if index == 0 else "", mount) for index, mount in enumerate(mounts)]
+    return "".join("%-16s%s\n" % row for row in rows)
+
+
+def usage(sizes):
+    if not sizes:
+        return "--"
+    return "%s out of %s" % (human_readable(int(sizes["used"])), human_readable(int(sizes["total"])))
 
 
 def launch_spec(version):
@@ -700,10 +712,12 @@ def cmd_get(ctx, args):
     if opts.isset("keys"):
         return "".join(k + "\n" for k in sorted(list(GLOBAL_SETTINGS) + instance_keys(ctx)))
     if len(opts.positional) != 1:
-        raise CliError("Need exactly one setting key.", 1)
+        raise CliError("Multiple settings not implemented yet. Please try again with either a single key or just "
+                       "the `--keys` flag for now.", 1)
     key = opts.positional[0]
     if key in GLOBAL_SETTINGS:
-        return GLOBAL_SETTINGS[key] + "\n"
+        value = GLOBAL_SETTINGS[key]
+        return (value or ("" if opts.isset("raw") else "<empty>")) + "\n"
     name, prop = parse_setting_key(ctx, key)
     vm = ctx.state.instances.get(name)
     if vm is None:
@@ -952,16 +966,24 @@ def daemon_down_error(command, version):
 
 def run_command(ctx, argv):
     args = [a for a in argv if a not in ("-v", "-vv", "-vvv", "-vvvv", "--verbose")]
+    if args[:1] in (["-V"], ["--version"]):
+        args = ["version"] + args[1:]
     if not args or args[0] in ("-h", "--help", "help"):
-        return "Usage: multipass [options] <command>\nfake multipass (tests/fake_multipass)\n"
+        if not args:
+            raise CliError(GENERAL_HELP.rstrip("\n"), 2, to_stdout=True)
+        return GENERAL_HELP
     command, rest = ALIASES.get(args[0], args[0]), args[1:]
     if command not in COMMANDS:
-        raise CliError("Error: Unknown command: '%s'" % command, 1)
+        raise CliError("Error: Unknown Command '%s' (try \"multipass help\")" % command, 1, to_stdout=True)
     ctx.command = command
     options = rest[:rest.index("--")] if "--" in rest else rest
     if "--help" in options or ("-h" in options and command != "exec"):
         return "Usage: multipass %s\n" % command
     return COMMANDS[command](ctx, rest)
+
+
+GENERAL_HELP = "Usage: multipass [options] <command>\nfake multipass (tests/fake_multipass/cli.py)\n" \
+               "Available commands: " + " ".join(sorted(COMMANDS)) + "\n"
 
 
 def state_dir():
@@ -990,8 +1012,9 @@ def main(argv):
             output = run_command(ctx, argv)
         except CliError as error:
             ctx.rc = error.rc
-            ctx.stderr.append(error.message)
-            output = ""
+            output = error.message + "\n" if error.to_stdout else ""
+            if not error.to_stdout:
+                ctx.stderr.append(error.message)
         state.save()  # errors are raised before any change, except a timed-out launch, which leaves a VM booting
         sys.stdout.write(output)
         for line in ctx.stderr:

@@ -305,8 +305,27 @@ def test_name_or_all_required(state):
 
 
 def test_unknown_option_and_command(state):
-    assert run(state, "list", "--bogus").returncode == 1
-    assert run(state, "frobnicate").returncode == 1
+    bogus = run(state, "list", "--bogus")
+    assert (bogus.returncode, bogus.stderr) == (1, "Unknown option 'bogus'.\n")
+    unknown = run(state, "frobnicate")
+    assert (unknown.returncode, unknown.stdout) == (1, "Error: Unknown Command 'frobnicate' (try \"multipass help\")\n")
+    assert run(state).returncode == 2  # no command: help on stdout, command failure
+    assert run(state, "--help").returncode == 0
+
+
+def test_info_table(state, tmp_path):
+    run(state, "launch", "-n", "a", "-m", "2G")
+    run(state, "launch", "-n", "b")
+    run(state, "stop", "b")
+    run(state, "mount", str(tmp_path), "a:/srv")
+    blocks = run(state, "info", "a", "b").stdout.split("\n\n")
+    first = dict(line.split(":", 1) for line in blocks[0].splitlines())
+    assert first["State"].strip() == "Running" and first["IPv4"].strip() == "10.92.11.10"
+    assert first["Memory usage"].strip().endswith("out of 1.9GiB")
+    assert first["Mounts"].strip() == "%s => /srv" % tmp_path
+    second = dict(line.split(":", 1) for line in blocks[1].splitlines())
+    assert {key: second[key].strip() for key in ("State", "IPv4", "CPU(s)", "Disk usage")} == \
+        {"State": "Stopped", "IPv4": "--", "CPU(s)": "--", "Disk usage": "--"}
 
 
 # ---------------------------------------------------------------- set / get
