@@ -927,8 +927,8 @@ def bgppeer_problems(kind, name, spec):
     if spec.get("node") not in (None, "") and spec.get("nodeSelector") not in (None, ""):
         problems.append("spec.node is %s and spec.nodeSelector is %s: set only one of them (neither means all "
                         "nodes)." % (show(spec["node"]), show(spec["nodeSelector"])))
-    if spec.get("node") not in (None, "") and (not isinstance(spec["node"], str) or
-                                                not _dns_subdomain_ok(spec["node"])):
+    node = spec.get("node")
+    if node not in (None, "") and (not isinstance(node, str) or not _dns_subdomain_ok(node)):
         problems.append(_bad("spec.node", spec["node"], "a node name (DNS-1123 subdomain)"))
     if spec.get("peerIP") not in (None, ""):
         problem = peer_ip_problem(spec["peerIP"], "spec.peerIP")

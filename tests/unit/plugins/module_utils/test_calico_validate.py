@@ -128,8 +128,9 @@ GOOD = [
     ("bgpconfig-node", bgpconfig(name="node.node1", logSeverityScreen="Debug", listenPort=1179)),
     ("felix-default", felix(wireguardEnabled=True, bpfExternalServiceMode="DSR", reportingInterval="0s",
                             logSeverityScreen="Info", chainInsertMode="append")),
-    ("felix-node", felix(name="node.node1", failsafeInboundHostPorts=[{"protocol": "TCP", "port": 22},
-                                                                       {"port": 6443, "net": "10.0.0.0/8"}])),
+    ("felix-node", felix(name="node.node1",
+                         failsafeInboundHostPorts=[{"protocol": "TCP", "port": 22},
+                                                   {"port": 6443, "net": "10.0.0.0/8"}])),
     ("kcc-autocreate", kcc(controllers={"node": {"hostEndpoint": {"autoCreate": "Enabled"},
                                                  "reconcilerPeriod": "5m", "syncLabels": "Enabled"}})),
     ("kcc-null-hep", kcc(controllers={"node": {"hostEndpoint": None}})),
@@ -543,7 +544,7 @@ COURSE = course_manifests()
 def test_course_manifests_are_found():
     if shared_dir() is None:
         pytest.skip(MISSING_REASON)
-    kinds = set(doc["kind"] for _, doc in COURSE)
+    kinds = set(doc["kind"] for case_id, doc in COURSE)
     assert len(COURSE) >= 10
     assert set(["GlobalNetworkPolicy", "IPPool", "BGPPeer", "BGPConfiguration"]) <= kinds
 
