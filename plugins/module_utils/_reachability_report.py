@@ -31,7 +31,7 @@ ALLOW_WORD = "allow"
 DENY_WORD = "DENY"
 UNKNOWN_WORD = "?"
 
-_MD_SPECIAL = re.compile(r"([\\|*_`<>\[\]])")
+_MD_SPECIAL = re.compile(r"([\\|*_`<>])")
 
 
 # ---------------------------------------------------------------- labels and cells
@@ -197,10 +197,10 @@ def render_matrix_markdown(matrix):
     destinations = matrix.get("destinations") or []
     cells = matrix.get("cells") or []
     lines = []
-    if matrix.get("protocol") is not None or matrix.get("port") is not None:
+    if matrix.get("port") is not None:
         lines.append("Default port: %s" % md_escape(port_label(matrix.get("protocol"), matrix.get("port"))))
         lines.append("")
-    lines.append(_md_row(["source \\\\ destination"] + [md_escape(dst) for dst in destinations]))
+    lines.append(_md_row(["source \u2192 destination"] + [md_escape(dst) for dst in destinations]))
     lines.append(_md_row(["---"] * (len(destinations) + 1)))
     for row_index, source in enumerate(sources):
         row = cells[row_index] if row_index < len(cells) else []
@@ -299,10 +299,10 @@ def render_matrix_html(matrix):
     destinations = matrix.get("destinations") or []
     cells = matrix.get("cells") or []
     parts = []
-    if matrix.get("protocol") is not None or matrix.get("port") is not None:
+    if matrix.get("port") is not None:
         parts.append('<p class="summary">Default port: %s</p>' % h(port_label(matrix.get("protocol"), matrix.get("port"))))
     parts.append("<table>")
-    parts.append("<tr><th>source \\ destination</th>%s</tr>" % "".join("<th>%s</th>" % h(dst) for dst in destinations))
+    parts.append("<tr><th>source \u2192 destination</th>%s</tr>" % "".join("<th>%s</th>" % h(dst) for dst in destinations))
     for row_index, source in enumerate(sources):
         row = cells[row_index] if row_index < len(cells) else []
         tds = "".join(_html_cell(row[col]) if col < len(row) else "<td></td>" for col in range(len(destinations)))
