@@ -18,23 +18,29 @@ handler, memory_size, constants). Facts only; no upstream code is copied.
   if seeded into the state file).
 - Launch flags -n/--name, -c/--cpus, -m/--memory (1.11+) or --mem (until 1.11; a hidden, warned alias from 1.11,
   gone on `main`), -d/--disk, --cloud-init FILE|-|URL (URL 1.10+), --network/--bridged (1.8+), --mount (1.11+),
-  --timeout. Defaults 1 CPU, 1G, 5G; minimums 512M memory and 1G disk; names start with a letter and hold letters,
+  --zone (`main`), --timeout. Defaults 1 CPU, 1G, 5G; minimums 512M memory and 1G disk; names start with a letter and hold letters,
   digits and hyphens (and do not end with a hyphen).
 - `set`/`get local.<vm>.cpus|memory|disk` (1.10+): the instance must be stopped, the disk only grows, `get` prints
   human-readable sizes ("2.0GiB").
 - Exit codes: 0 ok, 1 command-line error, 2 command failed, 3 daemon unreachable, 5 client-side `--timeout`
   expired; `exec` returns the guest command's code. stderr "<cmd> failed: <msg>"; selections of instances report
   "The following errors occurred:" then one line per instance: `instance "X" does not exist`,
-  `instance "X" is deleted`; launch reports `instance "X" already exists`.
-- `version` (table and `--format json`), printing only the client line when the daemon is down.
+  `instance "X" is deleted`; launch reports `instance "X" already exists`. A daemon that is down gives
+  "<cmd> failed: cannot connect to the multipass socket" (plus a "Please ensure multipassd is running" line from
+  1.9). The transient `info` failure is the "Socket error: disconnected" of canonical/multipass#3252 (the one
+  theko2fi.multipass retries). Options are parsed before the daemon is reached, as in the real client.
+- `version` (table and `--format json`), printing only the client line when the daemon is down; the table
+  layouts of `list` and `info`.
 
 What it does not do
 -------------------
 No VMs, images, networking, SSH or cloud-init run: `exec` simulates `cloud-init status [--wait]` and
 `cat /var/lib/cloud/instance/user-data.txt`, everything else returns 0 with no output unless a hook says
-otherwise. `list`/`info` support the `json` and `table` formats only (csv and yaml fail with rc 1). No snapshots,
-aliases, `find`, `networks`, `shell`, GUI settings or primary-instance automount. Error texts outside the list above
-(option parsing, cloud-init loading, settings) follow upstream wording as far as it was checked, not byte for byte.
+otherwise. `list`/`info` support the `json` and `table` formats only (csv and yaml fail with rc 1); JSON is always
+indented like Qt's writer (`main`'s newer JSON writer may lay it out differently; parse it, never compare text).
+No snapshots, aliases, `find`, `networks`, `shell`, GUI settings or primary-instance automount; `stop --time` stops at
+once. Error texts outside the list above (option parsing, cloud-init loading, settings) follow upstream wording as far
+as it was checked, not byte for byte.
 
 Environment
 -----------
@@ -57,8 +63,8 @@ transient_errors.json (hook) {"info": 2} makes the next 2 `info` calls fail with
 launch_timeout.json   (hook, consumed by the next launch) the launch times out but the VM keeps booting:
                       {"mode": "daemon"} (default without --timeout: rc 2, "timed out waiting for initialization
                       to complete") or "client" (default with --timeout: rc 5, "Timed out waiting for instance
-                      launch."); "boot_calls": N keeps the VM Starting for N further calls (default 0: it is Running
-                      from the next call on)
+                      launch."); "boot_calls": N keeps the VM Starting for N further calls that reach the daemon
+                      (default 0: it is Running from the next call on)
 extra_ipv4.json       (hook) {"vm": ["198.19.0.11"]}: extra addresses listed after the first one while Running
 ipv4.json             (hook) {"vm": ["N/A"]}: the whole address list while Running (order, "N/A", none at all)
 exec_hooks.json       (hook) [{"match": "substring of the command", "instance": "vm" (optional), "stdout": "",
@@ -511,6 +517,8 @@ def launch_spec(version):
         spec.update({"--network": ("network", True), "--bridged": ("bridged", False)})
     if version.at_least(1, 11):
         spec["--mount"] = ("mount", True)
+    if version.is_main:
+        spec["--zone"] = ("zone", True)
     return spec
 
 
@@ -629,6 +637,8 @@ def create_instance(ctx, name, release, request, opts):
     vm = {"name": name, "state": "Running", "release": release, "cpus": request["cpus"],
           "memory": request["memory"], "disk": request["disk"], "networks": request["networks"],
           "mounts": request["mounts"], "ipv4": "10.92.11.%d" % (9 + ctx.state.launched)}
+    if opts.isset("zone"):
+        vm["zone"] = opts.get("zone")
     ctx.state.instances[name] = vm
     if request["cloud_init"]:
         kind, content = request["cloud_init"]

@@ -125,6 +125,12 @@ def test_zone_in_list_on_main_only(state):
         {"name": "zone1", "available": True}
 
 
+def test_zone_option_on_main_only(state):
+    assert run(state, "launch", "-n", "vm", "--zone", "zone2", version="main").returncode == 0
+    assert run_json(state, "list", "--format", "json", version="main")["list"][0]["zone"]["name"] == "zone2"
+    assert run(state, "launch", "-n", "old", "--zone", "zone2").returncode == 1
+
+
 def test_list_table(state):
     assert run(state, "list").stdout == "No instances found.\n"
     run(state, "launch", "-n", "vm")
