@@ -70,10 +70,10 @@ _UNIT_NS = {"ns": 1, "us": 10 ** 3, u"\u00b5s": 10 ** 3, u"\u03bcs": 10 ** 3, "m
 def normalize_resource(resource):
     """Return a normalised deep copy of a v3 object: apiVersion, kind, reduced metadata and normalised spec."""
     resource = copy.deepcopy(resource) if isinstance(resource, dict) else {}
-    kind = resource.get("kind")
+    kind = resource.get("kind") if isinstance(resource.get("kind"), str) else None
     result = {}
     for key in ("apiVersion", "kind"):
-        if resource.get(key) is not None:
+        if resource.get(key) is not None and not (key == "kind" and kind is None):
             result[key] = resource[key]
     result["metadata"] = _normalize_metadata(kind, resource.get("metadata"))
     spec = resource.get("spec")
@@ -85,6 +85,9 @@ def normalize_resource(resource):
 def normalize_spec(kind, spec):
     """Return a normalised deep copy of ``spec`` for the given kind."""
     spec = _drop_none(copy.deepcopy(spec or {}))
+    if not isinstance(spec, dict):
+        return spec
+    kind = kind if isinstance(kind, str) else ""
     normalizer = _SPEC_NORMALIZERS.get(kind, _prune_empty)
     spec = normalizer(spec)
     for key in _OMITTED_FALSE.get(kind, ()):
@@ -132,12 +135,12 @@ def _normalize_metadata(kind, metadata):
     for key in ("name", "namespace"):
         if metadata.get(key) not in (None, ""):
             result[key] = metadata[key]
-    labels = dict(metadata.get("labels") or {})
+    labels = dict(metadata.get("labels") or {}) if isinstance(metadata.get("labels"), dict) else {}
     if kind in POLICY_KINDS:
         for key in SERVER_MANAGED_POLICY_LABELS:
             labels.pop(key, None)
-    annotations = dict((k, v) for k, v in (metadata.get("annotations") or {}).items()
-                       if k not in SERVER_MANAGED_ANNOTATIONS)
+    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    annotations = dict((k, v) for k, v in annotations.items() if k not in SERVER_MANAGED_ANNOTATIONS)
     if labels:
         result["labels"] = labels
     if annotations:
@@ -234,6 +237,10 @@ def canonical_duration(text):
     """metav1.Duration re-serialised the way the Calico API server returns it ("15m" -> "15m0s")."""
     nanoseconds = go_duration_nanoseconds(text)
     return text if nanoseconds is None else format_go_duration(nanoseconds)
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else []
 
 
 def _apply(mapping, key, function):
@@ -353,7 +360,7 @@ def _normalize_bgpconfig(spec):
     _apply(spec, "asNumber", canonical_as_number)
     _apply(spec, "nodeMeshMaxRestartTime", canonical_duration)
     for key in ("serviceClusterIPs", "serviceExternalIPs", "serviceLoadBalancerIPs", "prefixAdvertisements"):
-        for block in spec.get(key) or []:
+        for block in _as_list(spec.get(key)):
             if isinstance(block, dict):
                 _apply(block, "cidr", canonical_cidr)
     return spec
@@ -393,7 +400,8 @@ def _normalize_kcc(spec):
     _apply(spec, "etcdV3CompactionPeriod", canonical_duration)
     if "prometheusMetricsPort" not in spec:
         spec["prometheusMetricsPort"] = KCC_DEFAULT_METRICS_PORT
-    for name, settings in (spec.get("controllers") or {}).items():
+    controllers = spec.get("controllers") if isinstance(spec.get("controllers"), dict) else {}
+    for name, settings in controllers.items():
         if not isinstance(settings, dict):
             continue
         for key in ("reconcilerPeriod", "leakGracePeriod"):
@@ -414,7 +422,7 @@ def _normalize_hostendpoint(spec):
     spec = _prune_empty(spec)
     if isinstance(spec.get("expectedIPs"), list):
         spec["expectedIPs"] = [canonical_ip(address) for address in spec["expectedIPs"]]
-    for port in spec.get("ports") or []:
+    for port in _as_list(spec.get("ports")):
         if isinstance(port, dict):
             _apply(port, "protocol", protocol_value)
     return spec

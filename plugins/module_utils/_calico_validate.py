@@ -616,7 +616,7 @@ def _host_policy_problems(spec):
     if pre_dnat and untracked:
         problems.append("spec.preDNAT and spec.doNotTrack are both true: a policy may be pre-DNAT or untracked, "
                         "not both.")
-    if pre_dnat and spec.get("egress"):
+    if pre_dnat and isinstance(spec.get("egress"), list) and spec["egress"]:
         problems.append("spec.egress has %d rule(s) with spec.preDNAT true: pre-DNAT policies may only have ingress "
                         "rules." % len(spec["egress"]))
     if pre_dnat and isinstance(spec.get("types"), list) and "Egress" in spec["types"]:
@@ -1047,7 +1047,7 @@ def kcc_problems(kind, name, spec):
         return problems
     if not isinstance(controllers, dict):
         return problems + [_bad("spec.controllers", controllers, "a mapping of controller settings")]
-    for controller in sorted(controllers):
+    for controller in sorted(controllers, key=str):
         settings = controllers[controller]
         cpath = "spec.controllers.%s" % controller
         if settings is None:

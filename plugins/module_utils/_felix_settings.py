@@ -276,7 +276,7 @@ def felix_setting_problems(settings, path="spec"):
     if not isinstance(settings, dict):
         return ["%s is %s: a FelixConfiguration spec must be a mapping of setting names to values." % (path, show(settings))]
     problems = []
-    for name in sorted(settings):
+    for name in sorted(settings, key=str):
         value = settings[name]
         where = "%s.%s" % (path, name)
         field = FELIX_FIELDS.get(name)
@@ -389,7 +389,7 @@ def _check_object(field, value, where):
     if field.item_kind == "route_table_range":
         return _route_table_range_problems(value, where)
     problems = []
-    for key in sorted(value):
+    for key in sorted(value, key=str):
         sub = "%s.%s" % (where, key)
         if field.values is not None and key not in field.values:
             problems.append("%s is not a known key; allowed keys are %s." % (sub, ", ".join(field.values)))
@@ -406,7 +406,7 @@ def _protoport_problems(item, where):
         return ["%s is %s: expected a mapping with protocol, port and optional net, e.g. {protocol: TCP, port: 22}." % (
             where, show(item))]
     problems = []
-    for key in sorted(set(item) - set(("protocol", "port", "net"))):
+    for key in sorted(set(item) - set(("protocol", "port", "net")), key=str):
         problems.append("%s.%s is not a known key; a failsafe port has protocol, port and net." % (where, key))
     port = item.get("port")
     if not _is_int(port) or not 1 <= port <= 65535:

@@ -357,3 +357,25 @@ def test_policy_normalisation_is_idempotent(spec, kind, labels):
 def test_ippool_normalisation_is_idempotent(spec):
     once = normalize_spec("IPPool", spec)
     assert normalize_spec("IPPool", once) == once
+
+
+_KINDS = ["NetworkPolicy", "GlobalNetworkPolicy", "IPPool", "BGPPeer", "BGPConfiguration", "FelixConfiguration",
+          "KubeControllersConfiguration", "HostEndpoint", "Tier"]
+_KEYS = ["ingress", "egress", "types", "selector", "action", "protocol", "source", "destination", "ports", "nets",
+         "cidr", "blockSize", "ipipMode", "allowedUses", "nodeSelector", "asNumber", "peerIP", "maxRestartTime",
+         "serviceClusterIPs", "controllers", "node", "hostEndpoint", "leakGracePeriod", "reconcilerPeriod",
+         "reportingInterval", "failsafeInboundHostPorts", "healthTimeoutOverrides", "natPortRange", "expectedIPs",
+         "tier", "preDNAT", "labels", "annotations", "ipip", "nat-outgoing"]
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 70000),
+                     st.sampled_from(["", "TCP", "6", "Allow", "Ingress", "Egress", "10.0.0.1/8", "FD00::1", "80",
+                                      "80:80", "all()", "a==b", "Never", "default", "1.2", "90s", "0"]))
+_JSON = st.recursive(_SCALARS, lambda children: st.one_of(
+    st.lists(children, max_size=3), st.dictionaries(st.sampled_from(_KEYS), children, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(_KINDS), metadata=_JSON,
+       spec=st.one_of(_JSON, st.dictionaries(st.sampled_from(_KEYS), _JSON, max_size=6)))
+def test_normalisation_of_any_input_is_idempotent(kind, metadata, spec):
+    once = normalize_resource({"kind": kind, "metadata": metadata, "spec": spec})
+    assert normalize_resource(once) == once

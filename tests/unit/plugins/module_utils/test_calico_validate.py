@@ -17,6 +17,8 @@ import re
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils import _calico_validate as validate
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
@@ -552,3 +554,32 @@ def test_course_manifests_are_found():
 @pytest.mark.parametrize("case_id,doc", COURSE, ids=[c[0] for c in COURSE])
 def test_course_manifests_validate(case_id, doc):
     assert validation_problems(doc) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Robustness: any JSON-like input gives a list of sentences, never an exception.
+
+_KINDS = ["NetworkPolicy", "GlobalNetworkPolicy", "IPPool", "BGPPeer", "BGPConfiguration", "FelixConfiguration",
+          "KubeControllersConfiguration", "HostEndpoint", "Tier"]
+_KEYS = sorted(set(validate.POLICY_SPEC_KEYS + validate.GLOBAL_POLICY_ONLY_KEYS + validate.RULE_KEYS +
+                   validate.ENTITY_RULE_KEYS + validate.IPPOOL_KEYS + validate.BGPPEER_KEYS + validate.BGPCONFIG_KEYS +
+                   validate.HOSTENDPOINT_KEYS + ("controllers", "node", "hostEndpoint", "autoCreate", "type", "code",
+                                                 "name", "namespace", "names", "cidr", "port", "secretKeyRef",
+                                                 "wireguardEnabled", "failsafeInboundHostPorts", "routeTableRange",
+                                                 "bpfConntrackTimeouts", "healthTimeoutOverrides", "min", "max")))
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 70000), st.floats(allow_nan=False),
+                     st.sampled_from(["", "TCP", "Allow", "Ingress", "Egress", "10.0.0.0/8", "fd00::1", "80:81",
+                                      "all()", "global()", "a ==", "Never", "Always", "default", "1.2", "90s"]))
+_JSON = st.recursive(_SCALARS, lambda children: st.one_of(
+    st.lists(children, max_size=3),
+    st.dictionaries(st.one_of(st.sampled_from(_KEYS), st.integers(0, 3)), children, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(_KINDS), name=st.sampled_from(["default", "node.n1", "a.b", "Bad", 5, ""]),
+       spec=st.one_of(_JSON, st.dictionaries(st.sampled_from(_KEYS), _JSON, max_size=6)))
+def test_validation_never_raises(kind, name, spec):
+    problems = validation_problems({"apiVersion": "projectcalico.org/v3", "kind": kind, "metadata": {"name": name},
+                                    "spec": spec})
+    assert isinstance(problems, list)
+    assert all(isinstance(problem, str) and problem.endswith(".") for problem in problems)
