@@ -146,6 +146,8 @@ class Snapshot(object):
         self._applicable = None
         self._holders = {}
         self._ip_owner = None
+        self._owners_by_ip = None
+        self._netsets = ()
 
     # ------------------------------------------------------------------ building
 
@@ -392,9 +394,15 @@ class Snapshot(object):
             return ()
         found = self._holders.get(ip)
         if found is None:
-            owners = [e.id for e in self.endpoints if e.kind != NETSET and ip in e.ips]
-            owners += [e.id for e in self.endpoints if e.kind == NETSET and any(ip in net for net in e.nets
-                                                                                 if net.version == ip.version)]
+            if self._owners_by_ip is None:
+                self._owners_by_ip = {}
+                for endpoint in self.endpoints:
+                    if endpoint.kind != NETSET:
+                        for address in endpoint.ips:
+                            self._owners_by_ip.setdefault(address, []).append(endpoint.id)
+                self._netsets = [e for e in self.endpoints if e.kind == NETSET]
+            owners = list(self._owners_by_ip.get(ip, ()))
+            owners += [e.id for e in self._netsets if any(ip in net for net in e.nets if net.version == ip.version)]
             found = tuple(owners)
             self._holders[ip] = found
         return found
