@@ -38,6 +38,13 @@ def seed_instance(state_dir, name, state="Running", release="24.04", cpus=1, mem
     return vm
 
 
+def set_instance_state(state_dir, name, state):
+    """Changes an instance's state behind the fake's back (a crash, a host reboot, a manual `multipass stop`)."""
+    data = _read_state(state_dir)
+    data["instances"][name]["state"] = state
+    _write_json(state_dir, "instances.json", data)
+
+
 def instances(state_dir):
     return _read_state(state_dir)["instances"]
 

@@ -144,6 +144,20 @@ class Version:
 
 # ---------------------------------------------------------------- state
 
+def complete_seeded(vm, name, position):
+    """Hand-written state files may leave fields out or give sizes as text ("2G"); fill them like a launch would."""
+    vm.setdefault("name", name)
+    vm.setdefault("state", "Running")
+    vm.setdefault("release", "24.04")
+    vm.setdefault("cpus", 1)
+    for key, default in (("memory", "1G"), ("disk", "5G")):
+        value = vm.get(key, default)
+        vm[key] = value if isinstance(value, int) else size_in_bytes(str(value))
+    vm.setdefault("networks", [])
+    vm.setdefault("mounts", {})
+    vm.setdefault("ipv4", "10.92.11.%d" % (9 + position))
+
+
 class State:
     """The instances and counters in instances.json, plus the hook files beside it."""
 
@@ -153,6 +167,8 @@ class State:
         data = self._read_json("instances.json", {})
         self.instances = data.get("instances", {})
         self.launched = data.get("launched", len(self.instances))
+        for index, name in enumerate(sorted(self.instances)):
+            complete_seeded(self.instances[name], name, index + 1)
 
     def _read_json(self, name, default):
         try:

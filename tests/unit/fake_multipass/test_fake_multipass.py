@@ -497,6 +497,16 @@ def test_seeded_instances_are_served(state):
     assert run(state, "get", "local.host1.disk").stdout == "20.0GiB\n"
 
 
+def test_hand_written_state_is_completed(state):
+    state.mkdir()
+    (state / "instances.json").write_text(json.dumps({"instances": {"b": {"memory": "2G"}, "a": {"state": "Stopped"}}}))
+    listed = {e["name"]: e for e in run_json(state, "list", "--format", "json")["list"]}
+    assert listed["a"]["state"] == "Stopped" and listed["b"]["ipv4"] == ["10.92.11.11"]
+    assert run(state, "get", "local.b.memory").stdout == "2.0GiB\n"
+    fake.set_instance_state(state, "b", "Suspended")
+    assert info_of(state, "b")["state"] == "Suspended"
+
+
 def test_mount_and_umount(state, tmp_path):
     run(state, "launch", "-n", "vm")
     assert run(state, "mount", str(tmp_path), "vm:/srv/data").returncode == 0
