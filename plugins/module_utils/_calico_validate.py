@@ -92,6 +92,7 @@ _DNS_LABEL_RE = re.compile(r"^%s$" % _DNS_LABEL)
 _DNS_SUBDOMAIN_RE = re.compile(r"^%s(\.%s)*$" % (_DNS_LABEL, _DNS_LABEL))
 _NAMED_PORT_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
 _DIGITS_RE = re.compile(r"^[0-9]+$")
+_DOTTED_QUAD_RE = re.compile(r"^(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}$")
 _ASDOT_RE = re.compile(r"^([0-9]+)\.([0-9]+)$")
 _GO_DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
 _COMMUNITY_RE = re.compile(r"^(\d+):(\d+)$|^(\d+):(\d+):(\d+)$")
@@ -216,19 +217,22 @@ def parse_ip(text):
     """Parse an IP address in strict form; return (version, canonical_text) or None."""
     if not isinstance(text, str) or not text or text != text.strip():
         return None
+    # Go's parser (and so Calico) takes only dotted quads without leading zeros for IPv4.
+    if ":" not in text and not _DOTTED_QUAD_RE.match(text):
+        return None
     if HAS_NETADDR:
         try:
             address = netaddr.IPAddress(text, flags=netaddr.INET_PTON) if hasattr(netaddr, "INET_PTON") \
                 else netaddr.IPAddress(text)
         except (netaddr.AddrFormatError, ValueError, TypeError):
             return None
-        if address.version == 4 and not re.match(r"^\d{1,3}(\.\d{1,3}){3}$", text):
+    else:
+        import ipaddress
+        try:
+            address = ipaddress.ip_address(u"%s" % text)
+        except ValueError:
             return None
-        return address.version, str(address)
-    import ipaddress
-    try:
-        address = ipaddress.ip_address(u"%s" % text)
-    except ValueError:
+    if address.version == 4 and ":" in text:
         return None
     return address.version, str(address)
 
@@ -826,10 +830,10 @@ def ippool_problems(kind, name, spec):
         problems.append(_missing("spec.cidr", "the pool's CIDR, such as 198.19.16.0/21"))
     else:
         problem = cidr_problem(cidr, "spec.cidr", strict=True)
+        network = parse_network(cidr)
         if problem:
             problems.append(problem)
         else:
-            network = parse_network(cidr)
             problems.extend(_link_local_problems(cidr, network))
     problems.extend(_block_size_problems(spec, network))
     for key in ("ipipMode", "vxlanMode"):

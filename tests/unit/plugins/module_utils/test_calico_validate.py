@@ -308,6 +308,8 @@ BAD = [
      ['"198.19.15.300"', "[IPv6]:port"]),
     ("peer-ip-v6-unbracketed-port", peer(peerIP="fd00::1]:179", asNumber=64512), "spec.peerIP",
      ['"fd00::1]:179"', "IPv4:port"]),
+    ("peer-ip-leading-zero", peer(peerIP="010.0.0.1", asNumber=64512), "spec.peerIP", ['"010.0.0.1"', "IP address"]),
+    ("peer-ip-integer-text", peer(peerIP="167772161", asNumber=64512), "spec.peerIP", ['"167772161"', "IP address"]),
     ("peer-ip-port-zero", peer(peerIP="10.0.0.1:0", asNumber=64512), "spec.peerIP", ['"10.0.0.1:0"', "1-65535"]),
     ("peer-as-negative", peer(peerIP="10.0.0.1", asNumber=-1), "spec.asNumber", ["-1", "4294967295"]),
     ("peer-as-too-big", peer(peerIP="10.0.0.1", asNumber=4294967296), "spec.asNumber", ["4294967296", "asdot"]),
@@ -434,6 +436,9 @@ def test_cidr_checks_work_without_netaddr(monkeypatch):
     assert "10.0.0.0/8" in validate.cidr_problem("10.0.0.1/8", "p")
     assert "prefix length" in validate.cidr_problem("10.0.0.1", "p")
     assert validate.parse_network("FD00::/64")[3] == "fd00::/64"
+    assert validate.parse_ip("010.0.0.1") is None
+    assert validate.parse_ip("198.19.0.1") == (4, "198.19.0.1")
+    assert "link-local" in validation_problems(ippool(cidr="169.254.0.0/16"))[0]
 
 
 # ---------------------------------------------------------------------------------------------------------
