@@ -183,6 +183,8 @@ BAD = [
     ("prednat-no-forward", gnp(preDNAT=True), "spec.applyOnForward", ["null", "applyOnForward: true"]),
     ("untracked-no-forward", gnp(doNotTrack=True, applyOnForward=False), "spec.applyOnForward",
      ["false", "doNotTrack", "applyOnForward: true"]),
+    ("prednat-and-untracked", gnp(preDNAT=True, doNotTrack=True, applyOnForward=True), "spec.preDNAT",
+     ["spec.doNotTrack", "both true", "not both"]),
     ("prednat-bool", gnp(preDNAT="yes"), "spec.preDNAT", ['"yes"', "boolean"]),
     ("np-namespace-selector", np(namespaceSelector="all()"), "spec.namespaceSelector",
      ['"all()"', "GlobalNetworkPolicy"]),
