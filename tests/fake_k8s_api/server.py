@@ -36,13 +36,17 @@ What it does not do
 -------------------
 No authentication or RBAC (any token is accepted), no TLS, no watch, no protobuf, no OpenAPI documents
 (`/openapi/v2|v3`, so kubectl needs `--validate=false`), no aggregated-discovery content type (clients fall back to
-the plain v1 lists served here), no managedFields (server-side apply never removes fields a manager dropped), no
-finalizers or graceful deletion, no admission webhooks. CEL `x-kubernetes-validations` are not evaluated: only the
-few Calico rules in calico_defaults.py are restated by hand (GlobalNetworkPolicy preDNAT/doNotTrack/applyOnForward,
-IPPool encapsulation, block size and immutability). In aggregated mode the real server validates with clientv3's Go
-validator, which the v3 CRD schema only approximates. The crd.projectcalico.org/v1 and projectcalico.org/v3 stores
-are independent (no conversion between them), and the Calico controllers' side effects (FelixConfiguration
-ipipEnabled, auto host endpoints) are not simulated. Built-in kinds are stored as given, without validation.
+the plain v1 lists served here), no finalizers or graceful deletion, no admission webhooks. managedFields carry no
+field sets (one entry per manager and operation), so server-side apply never removes fields a manager dropped and
+never reports field conflicts. CEL `x-kubernetes-validations` are not evaluated: only the few Calico rules in
+calico_defaults.py are restated by hand (GlobalNetworkPolicy preDNAT/doNotTrack/applyOnForward, IPPool
+encapsulation, block size and immutability, the KubeControllersConfiguration name). In aggregated mode the real
+server validates with clientv3's Go validator, which the v3 CRD schema only approximates; in native mode the fake
+applies the same Calico defaults, which calico-facts attributes to api/pkg/defaults at v3.32 without saying which
+component runs them. Tier existence and policy-name rules are not checked. The crd.projectcalico.org/v1 and
+projectcalico.org/v3 stores are independent (no conversion between them), and the Calico controllers' side effects
+(FelixConfiguration ipipEnabled, auto host endpoints) are not simulated. Built-in kinds are stored as given, without
+validation. A dry-run create returns no resourceVersion.
 
 Run it in-process with `FakeKubernetesAPI`, or as a process:
 `python tests/fake_k8s_api/server.py --mode native --port 0 --port-file F --kubeconfig K --pid-file P`.
@@ -247,7 +251,7 @@ class KubernetesAPI:
                 "resources": [entry for r in served for entry in r.discovery_entries()]}
 
     # --- HTTP-independent dispatch --------------------------------------------------------------------------
-    def dispatch(self, method, raw_path, content_type, body):
+    def dispatch(self, method, raw_path, content_type, body, user_agent=""):
         """Return (status, body dict, extra headers); log the request unless it is a /_fake/ hook."""
         url = urlsplit(raw_path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -256,8 +260,11 @@ class KubernetesAPI:
         headers = []
         try:
             self.raise_injected_fault(method, url.path)
-            status, result = self.route(method, url.path, query, (content_type or "").split(";")[0].strip(),
-                                        body, headers)
+            request = self.route(method, url.path, query, (content_type or "").split(";")[0].strip(), body, headers)
+            if isinstance(request, Request):
+                request.manager = query.get("fieldManager") or (user_agent or "unknown").split("/")[0]
+                request = request.run(method)
+            status, result = request
         except ApiError as error:
             status, result = error.code, error.body
         with self.lock:
@@ -306,8 +313,7 @@ class KubernetesAPI:
                 namespace is None and resource.namespaced and method != "GET" and len(rest) > 1:
             raise unknown_path()
         name, subresource = (rest[1] if len(rest) > 1 else None), (rest[2] if len(rest) > 2 else None)
-        request = Request(self, resource, namespace, name, subresource, query, content_type, body, headers)
-        return request.run(method)
+        return Request(self, resource, namespace, name, subresource, query, content_type, body, headers)
 
     # --- /_fake/ hooks ----------------------------------------------------------------------------------------
     def hook(self, method, path, body):
@@ -347,6 +353,7 @@ class Request:
         self.namespace, self.name, self.subresource, self.query = namespace, name, subresource, query
         self.content_type, self.raw_body, self.headers = content_type, body, headers
         self.dry_run = query.get("dryRun") == "All"
+        self.manager = "unknown"
 
     def run(self, method):
         if self.query.get("watch") in ("true", "1"):
@@ -473,6 +480,18 @@ class Request:
                 " consist of lower case alphanumeric characters, '-' or '.', and must start and end with an " \
                 "alphanumeric character" % name
 
+    def record_manager(self, obj, operation):
+        """One managedFields entry per manager and operation, as the server adds on every write that changes
+        the object (field sets are not tracked: fieldsV1 stays empty)."""
+        entry = {"manager": self.manager, "operation": operation, "apiVersion": self.resource.group_version,
+                 "time": now(), "fieldsType": "FieldsV1", "fieldsV1": {}}
+        if self.subresource:
+            entry["subresource"] = self.subresource
+        kept = [e for e in obj["metadata"].get("managedFields") or [] if isinstance(e, dict) and
+                (e.get("manager"), e.get("operation"), e.get("subresource")) !=
+                (entry["manager"], operation, entry.get("subresource"))]
+        obj["metadata"]["managedFields"] = kept + [entry]
+
     def finish_create(self, obj):
         meta = obj["metadata"]
         if meta.get("resourceVersion"):
@@ -486,6 +505,7 @@ class Request:
             raise ApiError(409, "AlreadyExists", '%s "%s" already exists' % (self.resource.qualified, self.name),
                            details(self.resource, self.name))
         self.api.stamp_new(self.resource, obj, self.dry_run)
+        self.record_manager(obj, "Apply" if self.content_type == "application/apply-patch+yaml" else "Update")
         if not self.dry_run:
             self.store.put(self.resource, obj)
         return 201, obj
@@ -498,6 +518,8 @@ class Request:
     def finish_update(self, obj, old):
         obj = self.admit(obj, old)
         meta, old_meta = obj["metadata"], old["metadata"]
+        if not meta.get("managedFields") and old_meta.get("managedFields"):
+            meta["managedFields"] = old_meta["managedFields"]  # an update without them keeps the stored ones
         for key in ("uid", "creationTimestamp"):
             meta[key] = old_meta[key]
         if not self.resource.builtin:
@@ -507,6 +529,7 @@ class Request:
         if obj == old:
             return 200, obj  # a no-op write keeps the resourceVersion, as in Kubernetes
         meta["resourceVersion"] = old_meta["resourceVersion"] if self.dry_run else self.store.next_revision()
+        self.record_manager(obj, "Apply" if self.content_type == "application/apply-patch+yaml" else "Update")
         if not self.dry_run:
             self.store.put(self.resource, obj)
         return 200, obj
@@ -588,8 +611,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, payload, headers = self.server.api.dispatch(self.command, self.path,
-                                                            self.headers.get("Content-Type"), body)
+        status, payload, headers = self.server.api.dispatch(self.command, self.path, self.headers.get("Content-Type"),
+                                                            body, self.headers.get("User-Agent", ""))
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -361,9 +361,9 @@ def test_fault_injection_fires_the_given_number_of_times(native):
     fake, dyn = native
     policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
     policies.create(body=gnp("f"))
-    status = http(fake, "POST", "/_fake/faults", {"method": "PATCH", "path_prefix": "/apis/projectcalico.org",
-                                                   "status": 409, "reason": "Conflict", "times": 1})[0]
-    assert status == 201
+    fault = {"method": "PATCH", "path_prefix": "/apis/projectcalico.org", "status": 409, "reason": "Conflict",
+             "times": 1}
+    assert http(fake, "POST", "/_fake/faults", fault)[0] == 201
     with pytest.raises(dyn_errors.ConflictError):
         policies.patch(name="f", body={"spec": {"order": 1}}, content_type="application/merge-patch+json")
     assert policies.patch(name="f", body={"spec": {"order": 1}},
@@ -449,3 +449,20 @@ def test_python_m_entry_point_prints_help():
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, text=True,
                             env=dict(os.environ, PYTHONPATH=holder))
     assert result.returncode == 0 and "--kubeconfig" in result.stdout
+
+
+def test_unchanged_writes_keep_the_resource_version_and_managed_fields(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    created = policies.create(body=gnp("same"))
+    assert [(m.manager, m.operation) for m in created.metadata.managedFields] == [("OpenAPI-Generator", "Update")]
+    body = created.to_dict()
+    del body["metadata"]["managedFields"]
+    replaced = policies.replace(body=body)
+    assert replaced.metadata.resourceVersion == created.metadata.resourceVersion
+    assert replaced.metadata.managedFields == created.metadata.managedFields
+    patched = policies.patch(name="same", body={"spec": {"selector": "all()"}},
+                             content_type="application/merge-patch+json")
+    assert patched.metadata.resourceVersion == created.metadata.resourceVersion
+    applied = policies.server_side_apply(body=gnp("same", order=2, selector="all()"), field_manager="ccol1")
+    assert ("ccol1", "Apply") in [(m.manager, m.operation) for m in applied.metadata.managedFields]
