@@ -1,8 +1,9 @@
 """Helpers for tests that drive the fake `multipass` executable in this directory.
 
-The executable `multipass` next to this file runs `cli.py`, whose docstring says what it reproduces of the canonical/multipass CLI, the
-environment variables it reads and the hook files it honours. These helpers only prepare and read its state
-directory; they never import the executable, so tests exercise it exactly as Ansible does: as a program on PATH.
+The executable `multipass` next to this file runs `cli.py`, whose docstring says what it reproduces of the
+canonical/multipass CLI, the environment variables it reads and the hook files it honours. These helpers only
+prepare and read its state directory; they never import cli.py, so tests exercise the fake exactly as Ansible
+does: as a program on PATH (put FAKE_DIR first on PATH, or use `environment()`).
 """
 import json
 import os

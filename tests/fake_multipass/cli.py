@@ -18,8 +18,8 @@ handler, memory_size, constants). Facts only; no upstream code is copied.
   if seeded into the state file).
 - Launch flags -n/--name, -c/--cpus, -m/--memory (1.11+) or --mem (until 1.11; a hidden, warned alias from 1.11,
   gone on `main`), -d/--disk, --cloud-init FILE|-|URL (URL 1.10+), --network/--bridged (1.8+), --mount (1.11+),
-  --zone (`main`), --timeout. Defaults 1 CPU, 1G, 5G; minimums 512M memory and 1G disk; names start with a letter and hold letters,
-  digits and hyphens (and do not end with a hyphen).
+  --zone (`main`), --timeout. Defaults 1 CPU, 1G, 5G; minimums 512M memory and 1G disk; names start with a letter,
+  hold letters, digits and hyphens, and do not end with a hyphen.
 - `set`/`get local.<vm>.cpus|memory|disk` (1.10+): the instance must be stopped, the disk only grows, `get` prints
   human-readable sizes ("2.0GiB").
 - Exit codes: 0 ok, 1 command-line error, 2 command failed, 3 daemon unreachable, 5 client-side `--timeout`
