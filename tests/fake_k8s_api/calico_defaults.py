@@ -6,9 +6,11 @@ write, the `projectcalico.org/tier` label from v3.29). This is an independent re
 shares no code with plugins/module_utils, so the modules are tested against behaviour, not against themselves.
 """
 import ipaddress
+import re
 
 POLICY_KINDS = ("NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy")
 TIER_LABEL = "projectcalico.org/tier"
+PROTOCOL_NAMES = ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite")
 
 
 def default_policy_types(spec):
@@ -96,3 +98,52 @@ def ippool_errors(spec, old_spec):
         if old_spec.get(field) is not None and old_spec.get(field) != spec.get(field):
             yield "spec." + field, "FieldValueInvalid", "Invalid value: %s: %s cannot be changed" % (
                 spec.get(field), field)
+
+
+# --- the aggregated API server decodes into Go types (numorstring, ASNumber) and re-encodes them -------------------
+
+def _number_if_digits(value):
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+def _rules(spec):
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or []:
+            if isinstance(rule, dict):
+                yield direction, rule
+
+
+def canonicalise_typed(kind, obj):
+    """Re-encode as the typed server does: "80" -> 80 for ports and protocols, AS numbers "64512"/"1.10" -> int."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if kind in POLICY_KINDS:
+        for _direction, rule in _rules(spec):
+            for key in ("protocol", "notProtocol"):
+                if key in rule:
+                    rule[key] = _number_if_digits(rule[key])
+            for side in (rule.get("source"), rule.get("destination")):
+                for key in ("ports", "notPorts"):
+                    if isinstance(side, dict) and isinstance(side.get(key), list):
+                        side[key] = [_number_if_digits(port) for port in side[key]]
+    if kind in ("BGPPeer", "BGPConfiguration") and isinstance(spec.get("asNumber"), str):
+        match = re.match(r"^(\d+)(?:\.(\d+))?$", spec["asNumber"])
+        if match:
+            high, low = match.groups()
+            spec["asNumber"] = int(high) * 65536 + int(low) if low is not None else int(high)
+
+
+def typed_rule_errors(kind, obj):
+    """The clientv3 validator's protocol rule: exact names (case-sensitive) or 1-255."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    if kind not in POLICY_KINDS:
+        return
+    for direction, rule in _rules(spec):
+        index = spec[direction].index(rule)
+        for key in ("protocol", "notProtocol"):
+            value = rule.get(key)
+            if value is None or value in PROTOCOL_NAMES or (isinstance(value, int) and 1 <= value <= 255):
+                continue
+            yield "spec.%s[%d].%s" % (direction, index, key), "FieldValueInvalid", \
+                "Invalid value: %r: protocol must be one of %s or a number 1-255" % (value, ", ".join(PROTOCOL_NAMES))

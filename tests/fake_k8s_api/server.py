@@ -29,8 +29,9 @@ What it reproduces, and from where
   CRDs; `native`: v3 served from CRDs, whose APIService is Local as for every CRD group; `crd-only`: only
   crd.projectcalico.org/v1; `none`); tiers on (v3.29+: Tier kind, `spec.tier`) or off. clientv3's write-path
   defaults: policy `types`, IPPool blockSize/ipipMode/vxlanMode/nodeSelector/allowedUses and CIDR normalisation,
-  KubeControllersConfiguration prometheusMetricsPort/leakGracePeriod, and the `projectcalico.org/tier` label in
-  aggregated mode (calico_defaults.py).
+  KubeControllersConfiguration prometheusMetricsPort/leakGracePeriod; in aggregated mode also the typed server's
+  re-encoding (ports and protocols "80" -> 80, AS numbers "64512" or asdot "1.10" -> integer), its case-sensitive
+  protocol check and the `projectcalico.org/tier` label (calico_defaults.py).
 
 What it does not do
 -------------------
@@ -451,11 +452,15 @@ class Request:
         self.prune(obj)
         schemas.apply_defaults(resource.schema, obj)
         calico = resource.group == "projectcalico.org"
+        if resource.aggregated:
+            calico_defaults.canonicalise_typed(resource.kind, obj)
         if calico:
             calico_defaults.apply_calico_defaults(resource.kind, obj, self.api.tiers and resource.aggregated)
         causes = list(self.metadata_errors(obj)) + list(schemas.schema_errors(resource, obj))
         if calico:
             causes.extend(calico_defaults.calico_rule_errors(resource.kind, obj, old))
+        if resource.aggregated:
+            causes.extend(calico_defaults.typed_rule_errors(resource.kind, obj))
         if causes:
             raise invalid(resource, obj["metadata"].get("name", ""), causes)
         return obj

@@ -466,3 +466,27 @@ def test_unchanged_writes_keep_the_resource_version_and_managed_fields(native):
     assert patched.metadata.resourceVersion == created.metadata.resourceVersion
     applied = policies.server_side_apply(body=gnp("same", order=2, selector="all()"), field_manager="ccol1")
     assert ("ccol1", "Apply") in [(m.manager, m.operation) for m in applied.metadata.managedFields]
+
+
+def test_aggregated_server_reencodes_numbers_and_checks_protocols(start):
+    _fake, dyn = start("aggregated")
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    rule = {"action": "Allow", "protocol": "6", "destination": {"ports": ["80", "1000:2000", "http"]}}
+    created = policies.create(body=gnp("ports", selector="all()", ingress=[rule]))
+    assert created.spec.ingress[0].protocol == 6
+    assert created.spec.ingress[0].destination.ports == [80, "1000:2000", "http"]
+    with pytest.raises(dyn_errors.UnprocessibleEntityError) as error:
+        policies.create(body=gnp("lower", selector="all()", ingress=[{"action": "Allow", "protocol": "tcp"}]))
+    assert body_of(error)["details"]["causes"][0]["field"] == "spec.ingress[0].protocol"
+    peers = dyn.resources.get(api_version=V3, kind="BGPPeer")
+    peer = peers.create(body={"apiVersion": V3, "kind": "BGPPeer", "metadata": {"name": "p"},
+                              "spec": {"peerIP": "198.19.0.1", "asNumber": "1.10"}})
+    assert peer.spec.asNumber == 65546
+
+
+def test_native_crds_keep_strings_as_sent(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    rule = {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["80"]}}
+    assert policies.create(body=gnp("s", selector="all()", ingress=[rule])).spec.ingress[0].destination.ports == \
+        ["80"]
