@@ -495,3 +495,20 @@ def check_expectations(snapshot, expect, where="expect"):
             row["description"] = item["description"]
         rows.append(row)
     return rows, [row for row in rows if not row["matches"]]
+
+
+# ---------------------------------------------------------------- the adapter calico_policy's impact option calls
+
+IMPACT_ARG_SPEC = {"impact": {"type": "raw"}}
+
+
+def preview_impact(source, change, flows_or_scope):
+    """What a module returns for ``impact:``: the flows checked, the flipped ones and one line per flip.
+
+    ``source`` is a _k8s_client.CalicoClient (the live objects are read once) or a list of objects.
+    Raises ChangeError on bad input, so the caller fails before writing anything.
+    """
+    objects = source if isinstance(source, list) else read_live_objects(source)
+    flows = expand_scope(objects, flows_or_scope)
+    flipped = impact_of_change(objects, change, flows)
+    return {"flows_checked": len(flows), "flipped": flipped, "summary": impact_summary(flipped)}

@@ -23,16 +23,18 @@ description:
   - With O(report_format) the matrix and flows are rendered as Markdown or a self-contained HTML page, returned
     in RV(report) and written to O(report_path) when given.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
 attributes:
   check_mode:
     support: full
-    description: Nothing is evaluated differently; the report file is not written, RV(changed) says whether it would be.
+    description: Nothing is evaluated differently; the report file is not written, C(changed) says whether it would be.
   diff_mode:
     support: none
+    description: The only thing written is the report file, whose content is returned in RV(report).
   platform:
+    support: full
     platforms: all
     description: Runs wherever the Kubernetes API (or the snapshot file) can be reached.
 options:
@@ -41,7 +43,7 @@ options:
       - The cluster objects to evaluate against instead of the live cluster.
       - Either a list of Kubernetes and Calico API objects (Namespace, Pod, ServiceAccount, Service, Node,
         HostEndpoint, C(networking.k8s.io/v1) NetworkPolicy, C(projectcalico.org/v3) NetworkPolicy,
-        GlobalNetworkPolicy, FelixConfiguration; a C(kind: List) is unpacked), or the path of a YAML file
+        GlobalNetworkPolicy, FelixConfiguration; the items of a C(List) object are unpacked), or the path of a YAML file
         (several documents allowed) or JSON file holding them.
       - Without it the objects are read from the cluster named by the connection options.
     type: raw
@@ -67,8 +69,8 @@ options:
   flows:
     description:
       - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port).
-      - A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
-        also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}}).
+      - "A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
+        also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}})."
     type: list
     elements: dict
     default: []
@@ -106,7 +108,7 @@ options:
   expect:
     description:
       - Flows, as in O(flows), each with C(allowed) true or false and an optional C(description).
-      - The task fails when any verdict differs, with a table of those flows in RV(msg).
+      - The task fails when any verdict differs, with a table of those flows in C(msg).
     type: list
     elements: dict
     default: []

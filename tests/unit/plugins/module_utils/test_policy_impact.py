@@ -380,3 +380,27 @@ def test_expectation_needs_a_boolean(lab):
 def test_unknown_pod_is_a_readable_error(lab):
     with pytest.raises(impact.ChangeError, match="flows\\[0\\]: cannot evaluate yaobank/nope"):
         impact.evaluate_flows(impact.build_snapshot(lab), [flow({"pod": "yaobank/nope"}, DATABASE, 2379)])
+
+
+def test_preview_impact_for_calico_policy(lab, steps):
+    change = {"definition": step_object(steps, "database-policy", "database-policy")}
+    preview = impact.preview_impact(lab, change, YAOBANK_2379)
+    assert preview["flows_checked"] == 12
+    assert len(preview["flipped"]) == 1
+    assert preview["summary"][0].startswith("yaobank/customer-0 -> yaobank/database-0")
+
+
+def test_preview_impact_reads_the_live_objects_once(lab, steps):
+    served = dict(((api_version, kind), []) for api_version, kind, required in impact.LIVE_KINDS if required)
+    for obj in lab:
+        key = (obj["apiVersion"], obj["kind"])
+        if key in served:
+            served[key].append(dict((k, v) for k, v in obj.items() if k not in ("apiVersion", "kind")))
+
+    class Client(object):
+        dynamic = FakeDynamic(served)
+
+    change = {"definition": step_object(steps, "database-policy", "database-policy")}
+    preview = impact.preview_impact(Client(), change, [flow(CUSTOMER, DATABASE, 2379), flow(SUMMARY0, DATABASE, 2379)])
+    assert preview["flows_checked"] == 2
+    assert [item["source"] for item in preview["flipped"]] == ["yaobank/customer-0"]
