@@ -295,7 +295,7 @@ class Stage(object):
                 "decided_by": self.decided_by, "detail": dict(self.detail), "trace": list(self.trace)}
 
     def explain(self):
-        lines = ["%s @ %s: %s by %s" % (self.name, self.endpoint, self.decision.upper(), self.decided_by)]
+        lines = ["%s @ %s -> %s: %s" % (self.name, self.endpoint, self.decision.upper(), self.decided_by)]
         lines.extend("    note: %s" % text for text in self.trace)
         return "\n".join(lines)
 
@@ -546,8 +546,9 @@ class Verdict(object):
         lines = ["%s: %s" % (describe_flow(self.flow), "ALLOWED" if self.allowed else "DENIED")]
         if self.note:
             lines.append("  %s" % self.note)
-        for number, stage in enumerate(self.stages, 1):
-            lines.append("  %d. %s" % (number, stage.explain().replace("\n", "\n  ")))
+        if self.backends is None:
+            for number, stage in enumerate(self.stages, 1):
+                lines.append("  %d. %s" % (number, stage.explain().replace("\n", "\n  ")))
         for label, port, verdict in self.backends or ():
             lines.append("  backend %s port %s: %s" % (label, port, "ALLOWED" if verdict.allowed else "DENIED"))
             for number, stage in enumerate(verdict.stages, 1):
