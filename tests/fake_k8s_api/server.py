@@ -268,6 +268,8 @@ class KubernetesAPI:
             status, result = request
         except ApiError as error:
             status, result = error.code, error.body
+        except Exception as error:  # pylint: disable=broad-except  # a bug in the fake must not look like a hang
+            status, result = 500, ApiError(500, "InternalError", "fake_k8s_api failed: %r" % error).body
         with self.lock:
             self.log.append({"method": method, "path": url.path, "query": query, "content_type": content_type,
                              "status": status})
@@ -276,7 +278,7 @@ class KubernetesAPI:
     def raise_injected_fault(self, method, path):
         with self.lock:
             for fault in self.faults:
-                if fault.get("method", method).upper() == method and path.startswith(fault.get("path_prefix", "")):
+                if fault.get("method", "*").upper() in ("*", method) and path.startswith(fault.get("path_prefix", "")):
                     if fault.get("times") is not None:
                         fault["times"] -= 1
                         if fault["times"] <= 0:
@@ -439,10 +441,15 @@ class Request:
         """Decode, prune, default and validate as the real write path does; return the object to store."""
         resource = self.resource
         if resource.builtin:
+            causes = list(self.metadata_errors(obj))
+            if causes:
+                raise invalid(resource, obj["metadata"].get("name", ""), causes)
             return obj
         if old is not None and resource.status_subresource:
             if self.subresource == "status":
                 obj = dict(old, status=obj.get("status"))
+                if obj["status"] is None:
+                    del obj["status"]
             elif "status" in old:
                 obj["status"] = old["status"]
             else:
