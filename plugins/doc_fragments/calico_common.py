@@ -56,4 +56,3 @@ options:
       - Server-managed metadata in it (C(resourceVersion), C(uid), C(creationTimestamp)) is ignored.
     type: raw
 """
-

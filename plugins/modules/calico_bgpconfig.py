@@ -17,7 +17,7 @@ description:
   - Only the given fields change (unless O(replace=true)), so advertising service external IPs keeps the
     cluster IPs already advertised, as C(calicoctl patch bgpconfig) does.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common
@@ -46,7 +46,7 @@ options:
     type: int
   service_cluster_ips:
     description:
-      - CIDRs of service cluster IPs to advertise, each becoming C({cidr: ...}) in C(serviceClusterIPs).
+      - CIDRs of service cluster IPs to advertise; each becomes one C(cidr) entry of C(serviceClusterIPs).
     type: list
     elements: str
   service_external_ips:

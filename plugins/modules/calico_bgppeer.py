@@ -15,7 +15,7 @@ description:
   - Creates, updates or deletes a C(projectcalico.org/v3) C(BGPPeer) through the Kubernetes API.
   - Without O(node) and O(node_selector) the peering applies to every Calico node (a global peer).
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common

@@ -19,7 +19,7 @@ description:
   - With O(state=absent) the keys of O(settings) are unset (their values are ignored). The C(default) object is
     never deleted; a C(node.<node>) object is deleted when O(settings) is not given.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common

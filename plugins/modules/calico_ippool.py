@@ -17,7 +17,7 @@ description:
     C(all()), allowed uses Workload and Tunnel), and the comparison knows them, so re-applying reports no change.
   - Deleting a pool goes through the Calico API, which disables the pool and releases its blocks first.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common

@@ -20,7 +20,7 @@ description:
   - The whole request is validated as Calico would (selectors, CIDRs, ports, protocols, actions, preDNAT rules,
     names) before anything is written.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common

@@ -19,7 +19,7 @@ description:
   - The request is validated as Calico would before anything is written, and compared after Calico's
     defaults, so re-applying reports no change.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common
@@ -98,8 +98,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource i
     run_with_errors,
 )
 
-ARGUMENT_SPEC = calico_argument_spec({}, replace=True, definition=True)
-ARGUMENT_SPEC["definition"]["required"] = True
+ARGUMENT_SPEC = calico_argument_spec({"definition": {"type": "raw", "required": True}}, replace=True)
 
 
 def build_request(params):

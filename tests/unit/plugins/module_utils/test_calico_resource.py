@@ -313,7 +313,7 @@ def test_create_conflict_switches_to_patch():
 
 
 def test_conflicts_give_up_after_bounded_attempts():
-    faults = [CalicoApiError("conflict", status=409) for _ in range(10)]
+    faults = [CalicoApiError("conflict", status=409) for attempt in range(10)]
     client = StubClient([felix()], faults={"PATCH": faults})
     with pytest.raises(CalicoApiError) as caught:
         engine.apply_request(client, felix(bpfEnabled=True))
