@@ -284,6 +284,8 @@ def _pod_ports(pod):
 
 def _pod_has_ip(pod):
     status = pod.get("status") or {}
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return False  # finished pods have no workload endpoint any more
     return bool(status.get("podIP") or status.get("podIPs"))
 
 
@@ -321,6 +323,23 @@ def pod_pair_flows(objects, namespaces, protocol=None, port=None):
     return flows
 
 
+def check_scope_keys(scope, where="impact"):
+    unknown = sorted(set(scope) - set(("all_pod_pairs_in_namespaces", "protocol", "port", "flows")))
+    if unknown:
+        raise ChangeError("%s has unknown keys %s; allowed: all_pod_pairs_in_namespaces, protocol, port, flows"
+                          % (where, unknown))
+
+
+def count_scope_flows(objects, flows_or_scope):
+    """How many flows a scope stands for, without building them where the pod-pair fast path applies."""
+    fast_scope = _fast_pair_scope(flows_or_scope)
+    if fast_scope is None:
+        return len(expand_scope(objects, flows_or_scope))
+    check_scope_keys(flows_or_scope)
+    pods = len(pods_in_namespaces(objects, fast_scope[0]))
+    return pods * (pods - 1) * len(fast_scope[2])
+
+
 def expand_scope(objects, flows_or_scope, where="impact"):
     """The flows a change is judged on: a list as given, or all pod pairs in the named namespaces."""
     if isinstance(flows_or_scope, (list, tuple)):
@@ -328,10 +347,7 @@ def expand_scope(objects, flows_or_scope, where="impact"):
     if not isinstance(flows_or_scope, dict):
         raise ChangeError("%s must be a list of flows or {all_pod_pairs_in_namespaces: [...], protocol, port}, "
                           "got %r" % (where, flows_or_scope))
-    unknown = sorted(set(flows_or_scope) - set(("all_pod_pairs_in_namespaces", "protocol", "port", "flows")))
-    if unknown:
-        raise ChangeError("%s has unknown keys %s; allowed: all_pod_pairs_in_namespaces, protocol, port, flows"
-                          % (where, unknown))
+    check_scope_keys(flows_or_scope, where)
     flows = [engine_flow(flow, "%s.flows[%d]" % (where, index))
              for index, flow in enumerate(flows_or_scope.get("flows") or [])]
     namespaces = flows_or_scope.get("all_pod_pairs_in_namespaces") or []
@@ -362,12 +378,60 @@ def build_snapshot(objects):
         raise ChangeError("the snapshot objects were refused by the policy engine: %s" % exc)
 
 
+def _fast_pair_scope(flows_or_scope):
+    """(namespaces, protocol, ports) when the scope is only pod pairs on given ports, else None."""
+    if not isinstance(flows_or_scope, dict) or flows_or_scope.get("flows"):
+        return None
+    namespaces = flows_or_scope.get("all_pod_pairs_in_namespaces") or []
+    ports = _port_list(flows_or_scope.get("port"))
+    if not namespaces or ports is None:
+        return None
+    if isinstance(namespaces, str):
+        namespaces = [namespaces]
+    return namespaces, str(flows_or_scope.get("protocol") or "TCP"), ports
+
+
+def _allowed_matrix(snapshot, refs, protocol, port):
+    try:
+        return engine.reachability_matrix(snapshot, refs, refs, protocol, port)["allowed"]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ChangeError("cannot compute the pod matrix on %s: %s" % (port_label(protocol, port), exc))
+
+
+def _candidate_flows_by_matrix(objects_before, before, after, fast_scope):
+    """Pod pairs whose verdict differs between two snapshots, found with the engine's matrix fast path.
+
+    Same flows, in the same order, as expanding the scope and evaluating every pair; only the flips are
+    evaluated again in full for their explanations.
+    """
+    namespaces, protocol, ports = fast_scope
+    pods = pods_in_namespaces(objects_before, namespaces)
+    refs = ["%s/%s" % (pod["metadata"].get("namespace", "default"), pod["metadata"]["name"]) for pod in pods]
+    if len(refs) < 2:
+        return []
+    differing = []
+    for position, port in enumerate(ports):
+        old = _allowed_matrix(before, refs, protocol, port)
+        new = _allowed_matrix(after, refs, protocol, port)
+        for row, src in enumerate(refs):
+            for column, dst in enumerate(refs):
+                if row != column and old[row][column] != new[row][column]:
+                    differing.append((row, column, position,
+                                      {"src": {"pod": src}, "dst": {"pod": dst}, "protocol": protocol, "port": port}))
+    return [item[3] for item in sorted(differing, key=lambda item: item[:3])]
+
+
 def impact_of_change(objects_before, change, flows_or_scope):
     """Every flow in scope whose verdict the change flips, with both verdicts and who decides afterwards."""
     objects_after = apply_change(objects_before, change)
-    flows = expand_scope(objects_before, flows_or_scope)
     before = build_snapshot(objects_before)
     after = build_snapshot(objects_after)
+    fast_scope = _fast_pair_scope(flows_or_scope)
+    if fast_scope is not None:
+        check_scope_keys(flows_or_scope)
+        flows = _candidate_flows_by_matrix(objects_before, before, after, fast_scope)
+    else:
+        flows = expand_scope(objects_before, flows_or_scope)
     flipped = []
     for flow in flows:
         cell_before = evaluate_cell(before, flow)
@@ -509,6 +573,6 @@ def preview_impact(source, change, flows_or_scope):
     Raises ChangeError on bad input, so the caller fails before writing anything.
     """
     objects = source if isinstance(source, list) else read_live_objects(source)
-    flows = expand_scope(objects, flows_or_scope)
-    flipped = impact_of_change(objects, change, flows)
-    return {"flows_checked": len(flows), "flipped": flipped, "summary": impact_summary(flipped)}
+    checked = count_scope_flows(objects, flows_or_scope)
+    flipped = impact_of_change(objects, change, flows_or_scope)
+    return {"flows_checked": checked, "flipped": flipped, "summary": impact_summary(flipped)}

@@ -404,3 +404,37 @@ def test_preview_impact_reads_the_live_objects_once(lab, steps):
     preview = impact.preview_impact(Client(), change, [flow(CUSTOMER, DATABASE, 2379), flow(SUMMARY0, DATABASE, 2379)])
     assert preview["flows_checked"] == 2
     assert [item["source"] for item in preview["flipped"]] == ["yaobank/customer-0"]
+
+
+def _slow(objects, change, scope):
+    """The reference: expand the scope into single flows (no fast path) and evaluate each one."""
+    return impact.impact_of_change(objects, change, impact.expand_scope(objects, scope))
+
+
+@pytest.mark.parametrize("step_name, scope", [
+    ("database-policy", {"all_pod_pairs_in_namespaces": ["yaobank"], "port": 2379}),
+    ("default-app-policy", {"all_pod_pairs_in_namespaces": ["yaobank", "kube-system"], "port": [53, 80, 2379]}),
+    ("default-app-policy-dns", {"all_pod_pairs_in_namespaces": ["yaobank", "kube-system"], "protocol": "UDP",
+                                "port": 53}),
+    ("customer-summary-policies", {"all_pod_pairs_in_namespaces": ["yaobank"], "port": [80, 2379]}),
+    ("egress-lockdown", {"all_pod_pairs_in_namespaces": ["yaobank"], "port": 80}),
+    ("customer-internet-egress", {"all_pod_pairs_in_namespaces": ["yaobank"], "port": 80}),
+])
+def test_matrix_fast_path_finds_the_same_flips_as_single_flows(lab, steps, step_name, scope):
+    before = lab
+    for step in steps:
+        if step["name"] == step_name:
+            break
+        before = impact.apply_changes(before, step["changes"])
+    changes = [step for step in steps if step["name"] == step_name][0]["changes"]
+    for change in changes:
+        assert impact._fast_pair_scope(scope) is not None
+        assert impact.impact_of_change(before, change, scope) == _slow(before, change, scope)
+        before = impact.apply_change(before, change)
+
+
+def test_fast_path_counts_without_building_flows(lab):
+    assert impact.count_scope_flows(lab, {"all_pod_pairs_in_namespaces": ["yaobank"], "port": [80, 2379]}) == 24
+    assert impact.count_scope_flows(lab, {"all_pod_pairs_in_namespaces": ["yaobank"]}) == 12  # container ports
+    with pytest.raises(impact.ChangeError, match="unknown keys"):
+        impact.count_scope_flows(lab, {"all_pod_pairs_in_namespaces": ["yaobank"], "port": 80, "bogus": 1})
