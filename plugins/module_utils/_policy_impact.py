@@ -254,16 +254,25 @@ def clean_endpoint(endpoint, where):
     return cleaned
 
 
-def engine_flow(flow, where="flow"):
-    """A flow as the engine takes it: {src, dst, protocol, port}; protocol defaults to TCP."""
+FLOW_KEYS = ("src", "dst", "protocol", "port", "icmp", "src_port", "ip_version")
+
+
+def engine_flow(flow, where="flow", extra_keys=("description",)):
+    """A flow as the engine takes it: {src, dst, protocol, port}; protocol defaults to TCP.
+
+    Unknown keys are refused so that a misspelt ``prot:`` does not silently evaluate TCP.
+    """
     if not isinstance(flow, dict) or "src" not in flow or "dst" not in flow:
         raise ChangeError("%s must be a dict with src and dst (and protocol, port), got %r" % (where, flow))
+    unknown = sorted(set(flow) - set(FLOW_KEYS) - set(extra_keys))
+    if unknown:
+        raise ChangeError("%s has unknown keys %s; allowed: %s" % (where, unknown,
+                                                                 ", ".join(FLOW_KEYS + tuple(extra_keys))))
     result = {"src": clean_endpoint(flow["src"], where + ".src"), "dst": clean_endpoint(flow["dst"], where + ".dst"),
               "protocol": str(flow.get("protocol") or "TCP")}
-    if flow.get("port") not in (None, ""):
-        result["port"] = flow["port"]
-    if flow.get("icmp") is not None:
-        result["icmp"] = flow["icmp"]
+    for key in ("port", "icmp", "src_port", "ip_version"):
+        if flow.get(key) not in (None, ""):
+            result[key] = flow[key]
     return result
 
 
@@ -480,9 +489,9 @@ def verdict_details(verdict):
     return None
 
 
-def evaluate_flow(snapshot, flow, where="flow"):
+def evaluate_flow(snapshot, flow, where="flow", extra_keys=("description",)):
     """One flow as given by a user (report-only keys allowed) → a result row for the module and the report."""
-    clean = engine_flow(flow, where)
+    clean = engine_flow(flow, where, extra_keys)
     try:
         verdict = engine.evaluate(snapshot, clean)
     except (KeyError, ValueError, TypeError) as exc:
@@ -551,7 +560,7 @@ def check_expectations(snapshot, expect, where="expect"):
         if not isinstance(item, dict) or not isinstance(item.get("allowed"), bool):
             raise ChangeError("%s.allowed must be true or false, got %r" % (place, (item or {}).get("allowed")
                                                                             if isinstance(item, dict) else item))
-        row = evaluate_flow(snapshot, item, place)
+        row = evaluate_flow(snapshot, item, place, ("description", "allowed"))
         row.pop("details", None)  # the explanation says it all; a failed assertion should stay readable
         row["expected"] = item["allowed"]
         row["matches"] = row["allowed"] == item["allowed"]

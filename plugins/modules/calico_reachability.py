@@ -68,7 +68,8 @@ options:
         required: true
   flows:
     description:
-      - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port).
+      - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port), and optionally
+        C(icmp) (C(type), C(code)), C(src_port), C(ip_version) and a C(description). Other keys are refused.
       - "A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
         also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}})."
     type: list

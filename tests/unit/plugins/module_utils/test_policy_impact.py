@@ -438,3 +438,14 @@ def test_fast_path_counts_without_building_flows(lab):
     assert impact.count_scope_flows(lab, {"all_pod_pairs_in_namespaces": ["yaobank"]}) == 12  # container ports
     with pytest.raises(impact.ChangeError, match="unknown keys"):
         impact.count_scope_flows(lab, {"all_pod_pairs_in_namespaces": ["yaobank"], "port": 80, "bogus": 1})
+
+
+def test_misspelt_flow_keys_are_refused(lab):
+    snapshot = impact.build_snapshot(lab)
+    with pytest.raises(impact.ChangeError, match="flows\\[0\\] has unknown keys \\['prot'\\]"):
+        impact.evaluate_flows(snapshot, [{"src": CUSTOMER, "dst": DATABASE, "prot": "UDP", "port": 2379}])
+    with pytest.raises(impact.ChangeError, match="flows\\[0\\] has unknown keys \\['allowed'\\]"):
+        impact.evaluate_flows(snapshot, [dict(flow(CUSTOMER, DATABASE, 2379), allowed=True)])
+    rows, mismatches = impact.check_expectations(snapshot, [dict(flow(CUSTOMER, DATABASE, 2379), allowed=True,
+                                                                 description="open before any policy")])
+    assert rows[0]["description"] == "open before any policy" and mismatches == []
