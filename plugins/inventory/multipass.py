@@ -16,7 +16,7 @@ description:
     by the usual O(compose), O(groups) and O(keyed_groups).
   - The configuration file name must end in C(.multipass.yml) or C(.multipass.yaml).
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - constructed
   - inventory_cache

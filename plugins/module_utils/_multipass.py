@@ -517,6 +517,15 @@ def _parse_cidr(cidr):
 # ----------------------------------------------------------------------------------------------------------
 # finding and running the binary
 
+def _sleep(seconds):
+    # Looked up at call time, so tests can patch time.sleep.
+    time.sleep(seconds)
+
+
+def _clock():
+    return time.monotonic()
+
+
 def find_multipass(path=None, which=shutil.which, extra_dirs=('/snap/bin', '/usr/local/bin', '/opt/homebrew/bin')):
     """Absolute path of the multipass binary: ``path`` when given (a path or a name on PATH), else PATH,
     else the usual install folders. Raises MultipassError(kind='missing')."""
@@ -560,7 +569,7 @@ class MultipassCLI:
     def __init__(self, run, binary='multipass', sleep=None, retries=5, retry_delay=1.0):
         self._run = run
         self.binary = binary
-        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self._sleep = sleep or _sleep
         self.retries = retries
         self.retry_delay = retry_delay
         self._version = None
@@ -677,8 +686,8 @@ class VmReconciler:
         self.wait_for_cloud_init = wait_for_cloud_init
         self.cloud_init_timeout = cloud_init_timeout
         self.check_mode = check_mode
-        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
-        self._clock = clock or (lambda: time.monotonic())
+        self._sleep = sleep or _sleep
+        self._clock = clock or _clock
         self.poll_interval = poll_interval
         self.boot_timeout = spec.timeout or boot_timeout
         self.commands = []
@@ -901,9 +910,9 @@ class VmReconciler:
                                      'rebuild it smaller' % (self.name, format_size(live), format_size(wanted)),
                                      kind='drift')
         if not version_supports(self.cli.version(), 'set_local'):
+            version = format_version(self.cli.version())
             raise MultipassError('VM %s differs from the request (%s) but multipass %s cannot resize (multipass set '
-                                 'local.<vm>.* needs 1.10 or later)' % (self.name, description,
-                                                                         format_version(self.cli.version())),
+                                 'local.<vm>.* needs 1.10 or later)' % (self.name, description, version),
                                  kind='unsupported')
         state = self.sim['state']
         was_up = state != STOPPED

@@ -21,7 +21,7 @@ description:
     not launched again. Transient socket errors of C(multipass info) are retried a bounded number of times.
   - The module never acts on any VM other than O(name).
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.multipass
 attributes:
@@ -82,8 +82,9 @@ options:
     type: path
   lab_marker:
     description:
-      - Marker written into the cloud-init of a launched VM, as a comment line C(# lab-marker: <marker>) and a
-        C(write_files) entry for C(/etc/calicolab/lab-marker). Teardown uses it to prove a VM belongs to the lab.
+      - Marker written into the cloud-init of a launched VM, as a comment line (C(lab-marker) followed by the
+        marker, just under the C(#cloud-config) header) and a C(write_files) entry for C(/etc/calicolab/lab-marker).
+        Teardown uses it to prove a VM belongs to the lab.
       - Set it to an empty string to launch without a marker. Adding it needs C(#cloud-config) content.
     type: str
     default: calicolab.ccol1

@@ -15,7 +15,7 @@ description:
   - Reads every Multipass VM, or the ones named in O(names), from C(multipass info --all --format json) and
     returns them as structured facts. Runs read-only commands only.
 author:
-  - calicolab developers
+  - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.multipass
 attributes:
