@@ -232,6 +232,20 @@ def _result(changed, method, before, after, resource):
     }
 
 
+def _resource_version(obj):
+    return ((obj or {}).get("metadata") or {}).get("resourceVersion")
+
+
+def really_changed(live, stored):
+    """Did the write change the stored object? The API server keeps the resourceVersion on a no-op update."""
+    if live is None:
+        return True
+    before, after = _resource_version(live), _resource_version(stored)
+    if before and after:
+        return before != after
+    return not same_as_calico_sees_it(live, stored)
+
+
 def _write(client, kind, name, namespace, live, desired, replace):
     if live is None:
         return "created", client.create(kind, desired)
@@ -271,7 +285,8 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False):
             if exc.status == 409 and attempt < MAX_ATTEMPTS:
                 continue  # someone else wrote (or created) it meanwhile: read again and recompute
             raise
-        return _result(True, method, live, stored or desired, stored or desired)
+        stored = stored or desired
+        return _result(really_changed(live, stored), method, live, stored, stored)
     raise CalicoApiError("%s %r kept changing: gave up after %d conflicts" % (kind, name, MAX_ATTEMPTS), 409)
 
 

@@ -404,3 +404,14 @@ def test_load_definition_rejects(definition, fragment):
     with pytest.raises(engine.CalicoRequestError) as caught:
         engine.load_definition(definition, ("GlobalNetworkPolicy", "NetworkPolicy"))
     assert fragment in str(caught.value)
+
+
+def test_a_write_the_server_treats_as_no_op_is_not_a_change():
+    # The API server keeps the resourceVersion when an update changes nothing it stores.
+    live = felix(logSeverityScreen="Info")
+    live["metadata"]["resourceVersion"] = "7"
+    assert not engine.really_changed(live, copy.deepcopy(live))
+    stored = copy.deepcopy(live)
+    stored["metadata"]["resourceVersion"] = "8"
+    assert engine.really_changed(live, stored)
+    assert engine.really_changed(None, stored)
