@@ -154,6 +154,9 @@ def to_json_schema(schema):
                                                     "allOf", "oneOf", "not") else value
     if "properties" in schema:
         out["properties"] = {k: to_json_schema(v) for k, v in schema["properties"].items()}
+    if "(?i)" in out.get("pattern", ""):
+        # Go's RE2 accepts `^(?i)...`; Python only takes a global flag at the very start.
+        out["pattern"] = "(?i)" + out["pattern"].replace("(?i)", "")
     if schema.get("x-kubernetes-int-or-string"):
         out.pop("anyOf", None)
         out["type"] = ["integer", "string"]

@@ -51,8 +51,10 @@ validation. A dry-run create returns no resourceVersion.
 
 Run it in-process with `FakeKubernetesAPI`, or as a process:
 `python tests/fake_k8s_api/server.py --mode native --port 0 --port-file F --kubeconfig K --pid-file P`.
-Test hooks (not Kubernetes API) live under `/_fake/`: `requests` (GET log, DELETE reset), `faults` (POST),
-`objects` (POST seed without validation, GET dump).
+Test hooks (not Kubernetes API) live under `/_fake/`: `requests` (GET the log of {method, path, query,
+content_type, status}; DELETE resets it), `faults` (POST one fault or a list: {method (default any), path_prefix,
+status, reason, message, details, times (default 1, null for always), delay (seconds)}; DELETE clears them),
+`objects` (POST an object, a list or {"items": [...]} to store without validation; GET dumps every object).
 """
 import argparse
 import copy
@@ -377,8 +379,14 @@ class Request:
             raise not_found(self.resource, self.name)
         return found
 
+    def read_view(self, obj):
+        """CRD storage defaults objects again when it reads them, so seeded or older objects show defaults too."""
+        if self.resource.crd_backed:
+            schemas.apply_defaults(self.resource.schema, obj)
+        return obj
+
     def get(self):
-        return 200, self.existing()
+        return 200, self.read_view(self.existing())
 
     def selected(self):
         try:
@@ -386,7 +394,7 @@ class Request:
                 self.query.get("fieldSelector"))
         except SelectorError as error:
             raise ApiError(400, "BadRequest", str(error))
-        return [o for o in self.store.items(self.resource, self.namespace)
+        return [self.read_view(o) for o in self.store.items(self.resource, self.namespace)
                 if labels(o["metadata"].get("labels")) and fields(o["metadata"])]
 
     def as_list(self, items):

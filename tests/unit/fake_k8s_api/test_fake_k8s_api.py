@@ -1,6 +1,7 @@
 """The fake Kubernetes API, exercised through the real `kubernetes.dynamic.DynamicClient`."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,10 @@ kubernetes = pytest.importorskip("kubernetes")
 from kubernetes.dynamic import DynamicClient  # noqa: E402  pylint: disable=wrong-import-position
 from kubernetes.dynamic import exceptions as dyn_errors  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.calicolab.ccol1.tests.fake_k8s_api import FakeKubernetesAPI  # noqa: E402 pylint: disable=C0413
+from ansible_collections.calicolab.ccol1.tests.fake_k8s_api import (  # noqa: E402 pylint: disable=C0413
+    FakeKubernetesAPI, KubernetesAPI)
+from ansible_collections.calicolab.ccol1.tests.fake_k8s_api.schemas import (  # noqa: E402 pylint: disable=C0413
+    to_json_schema)
 
 SERVER_PY = Path(__file__).resolve().parents[3] / "tests" / "fake_k8s_api" / "server.py"
 V3 = "projectcalico.org/v3"
@@ -376,6 +380,8 @@ def test_seeded_objects_skip_validation_and_are_dumped(native):
     assert status == 201 and seeded["items"][0]["metadata"]["resourceVersion"]
     assert dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy").get(name="seeded").spec.order == \
         "not-a-number"
+    tier_default = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy").get(name="seeded").spec.tier
+    assert tier_default == "default"  # CRD storage applies schema defaults on read as well
     dumped = http(fake, "GET", "/_fake/objects")[1]["items"]
     assert any(o["metadata"]["name"] == "seeded" for o in dumped)
 
@@ -490,3 +496,29 @@ def test_native_crds_keep_strings_as_sent(native):
     rule = {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["80"]}}
     assert policies.create(body=gnp("s", selector="all()", ingress=[rule])).spec.ingress[0].destination.ports == \
         ["80"]
+
+
+@pytest.mark.parametrize("mode", ["aggregated", "native", "crd-only"])
+def test_every_schema_pattern_compiles_in_python(mode):
+    # Upstream patterns are Go RE2 (`^(?i)(Info|Debug)?$`); the fake must translate them, not crash on them.
+    def patterns(schema):
+        if isinstance(schema, dict):
+            if isinstance(schema.get("pattern"), str):
+                yield schema["pattern"]
+            for value in schema.values():
+                yield from patterns(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                yield from patterns(value)
+    api = KubernetesAPI(mode, schema_dir=crd_schema_dir())
+    for resource in api.catalog:
+        for pattern in patterns(to_json_schema(resource.schema)):
+            re.compile(pattern)
+
+
+def test_case_insensitive_patterns_match_like_go(start):
+    _fake, dyn = start("crd-only")
+    felix = dyn.resources.get(api_version="crd.projectcalico.org/v1", kind="FelixConfiguration")
+    created = felix.create(body={"apiVersion": "crd.projectcalico.org/v1", "kind": "FelixConfiguration",
+                                 "metadata": {"name": "default"}, "spec": {"logSeverityScreen": "info"}})
+    assert created.spec.logSeverityScreen == "info"
