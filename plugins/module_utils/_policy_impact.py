@@ -266,8 +266,8 @@ def engine_flow(flow, where="flow", extra_keys=("description",)):
         raise ChangeError("%s must be a dict with src and dst (and protocol, port), got %r" % (where, flow))
     unknown = sorted(set(flow) - set(FLOW_KEYS) - set(extra_keys))
     if unknown:
-        raise ChangeError("%s has unknown keys %s; allowed: %s" % (where, unknown,
-                                                                 ", ".join(FLOW_KEYS + tuple(extra_keys))))
+        allowed = ", ".join(FLOW_KEYS + tuple(extra_keys))
+        raise ChangeError("%s has unknown keys %s; allowed: %s" % (where, unknown, allowed))
     result = {"src": clean_endpoint(flow["src"], where + ".src"), "dst": clean_endpoint(flow["dst"], where + ".dst"),
               "protocol": str(flow.get("protocol") or "TCP")}
     for key in ("port", "icmp", "src_port", "ip_version"):
