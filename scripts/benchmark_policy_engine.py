@@ -159,7 +159,7 @@ def run(pods, policies, seed, sample_rows, check):
     if check:
         rng = random.Random(seed + 1)
         started = time.time()
-        for _ in range(check):
+        for attempt in range(check):
             i, j = rng.randrange(len(sources)), rng.randrange(len(everyone))
             verdict = evaluate(snapshot, {"src": {"pod": sources[i]}, "dst": {"pod": everyone[j]},
                                           "protocol": "TCP", "port": 8080})
@@ -173,7 +173,7 @@ def run(pods, policies, seed, sample_rows, check):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--sizes", default="100x10,1000x200,5000x1000")
     parser.add_argument("--sample-rows", type=int, default=0,
                         help="rows to sample when a matrix has more than 1000 rows (0: 1000)")

@@ -316,7 +316,7 @@ def optional_stage(snapshot, name, hep, category, direction, packet, src, dst):
         return None
     decision, detail, trace = run_tiers(snapshot, tiers, direction, packet, src, dst, default_drop=False)
     if decision is None:
-        refs = [p.ref() for _, pols in tiers for p in pols]
+        refs = [p.ref() for tier_pols in tiers for p in tier_pols[1]]
         return Stage(name, hep.describe(), CONTINUE, info("no-match", "no rule matched, goes on (applied: %s)"
                                                           % ", ".join(refs), policies=refs), trace)
     return Stage(name, hep.describe(), decision, detail, trace)
@@ -638,7 +638,7 @@ def _service_port(svc, packet, field, value, where):
 
 
 def _combine(normal, per_backend, note):
-    allowed = [v for _, _, v in per_backend if v.allowed]
+    allowed = [entry[2] for entry in per_backend if entry[2].allowed]
     if not per_backend:
         stage = Stage("service translation", "", DENY, info("no-backend", "the service has no ready backend"))
         return Verdict(normal, False, [stage], [], note)

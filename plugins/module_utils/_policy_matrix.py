@@ -30,7 +30,6 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine imp
     evaluate,
     forward_stage,
     peer_of,
-    port_matches,
     resolve_party,
     rule_static_ok,
     service_match_sets,
@@ -172,13 +171,11 @@ def _direction_plan(snapshot, endpoint, direction):
 
 
 def _all_rules(tiers, profiles, direction):
-    for _, policies in tiers:
-        for policy in policies:
-            for rule in policy.rules(direction):
-                yield rule
+    for tier_policies in tiers:
+        for policy in tier_policies[1]:
+            yield from policy.rules(direction)
     for profile in profiles:
-        for rule in profile.rules(direction):
-            yield rule
+        yield from profile.rules(direction)
 
 
 def _decide_group(tiers, profiles, direction, live, class_sets, all_classes):
@@ -231,7 +228,7 @@ def _classes(pods, rules, pass_of):
         members = pass_of(rule)
         if len(members) != count:
             distinct.setdefault(id(members), members)
-    membership = [[] for _ in range(count)]
+    membership = [[] for index in range(count)]
     complemented = set()
     for set_id, members in distinct.items():
         if len(members) * 2 > count:
@@ -345,8 +342,8 @@ def _host_rules(snapshot, nodes):
             continue
         for category in (CATEGORY_FORWARD, CATEGORY_PREDNAT, CATEGORY_UNTRACKED):
             for direction in ("ingress", "egress"):
-                for _, policies in snapshot.applicable(hep, category, direction):
-                    for policy in policies:
+                for tier_policies in snapshot.applicable(hep, category, direction):
+                    for policy in tier_policies[1]:
                         for rule in policy.rules(direction):
                             found[rule.id] = rule
     return [found[k] for k in sorted(found)]
@@ -363,7 +360,7 @@ def _host_stage_masks(snapshot, pods, row_idx, col_idx, packet, rows):
     col_groups = {}
     for column, index in enumerate(col_idx):
         col_groups.setdefault((pods.endpoints[index].node, dst_sig[index]), []).append((column, index))
-    col_masks = dict((k, _mask(c for c, _ in v)) for k, v in col_groups.items())
+    col_masks = dict((k, _mask(pair[0] for pair in v)) for k, v in col_groups.items())
     verdicts = {}
     result = []
     for row, index in enumerate(row_idx):

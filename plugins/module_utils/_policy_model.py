@@ -85,7 +85,7 @@ def parse_port(value, where="port"):
     if text.isdigit():
         return (int(text), int(text))
     if ":" in text:
-        low, _, high = text.partition(":")
+        low, high = text.split(":", 1)
         if low.isdigit() and high.isdigit() and int(low) <= int(high):
             return (int(low), int(high))
         raise ModelError("%s: %r is not a valid port range min:max" % (where, value))

@@ -88,7 +88,7 @@ def parse_failsafe(entries, where):
     for index, entry in enumerate(entries or []):
         item_where = "%s[%d]" % (where, index)
         if isinstance(entry, str):
-            proto, _, port = entry.partition(":")
+            proto, port = (entry.split(":", 1) + [None])[:2]
             net = None
         else:
             proto, port, net = entry.get("protocol") or "TCP", entry.get("port"), entry.get("net")
@@ -114,8 +114,7 @@ def flatten_objects(objects):
         if not isinstance(obj, dict):
             raise ModelError("snapshot: every object must be a mapping, got %r" % (obj,))
         if obj.get("kind", "").endswith("List") and "items" in obj:
-            for item in flatten_objects(obj["items"]):
-                yield item
+            yield from flatten_objects(obj["items"])
         else:
             yield obj
 
