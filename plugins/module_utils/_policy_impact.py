@@ -185,17 +185,25 @@ def _objects_from_document(document, where):
                       % (where, json.dumps(document, default=str)[:200]))
 
 
+def _looks_like_content(text):
+    # A path is one line; YAML or JSON content (e.g. from a file lookup) has lines or starts like a document.
+    return "\n" in text.strip() or text.lstrip().startswith(("{", "[", "apiVersion:", "kind:", "items:", "---"))
+
+
 def load_snapshot(snapshot):
-    """Objects from a list/dict given inline, or from a YAML (multi-document) or JSON file path."""
+    """Objects from a list/dict given inline, YAML/JSON text, or a YAML (multi-document) or JSON file path."""
     if isinstance(snapshot, (list, dict)):
         return _objects_from_document(snapshot, "snapshot")
     if not isinstance(snapshot, str) or not snapshot:
         raise ChangeError("snapshot must be a list of objects or the path of a YAML/JSON file, got %r" % (snapshot,))
     path = os.path.expanduser(snapshot)
-    if not os.path.isfile(path):
+    if os.path.isfile(path):
+        with open(path, "rb") as stream:
+            text = stream.read().decode("utf-8")
+    elif _looks_like_content(snapshot):
+        text, snapshot = snapshot, "(inline text)"
+    else:
         raise ChangeError("snapshot: no such file %r" % snapshot)
-    with open(path, "rb") as stream:
-        text = stream.read().decode("utf-8")
     if not HAS_YAML:
         try:
             return _objects_from_document(json.loads(text), "snapshot %s" % snapshot)

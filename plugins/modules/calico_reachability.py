@@ -44,7 +44,7 @@ options:
       - Either a list of Kubernetes and Calico API objects (Namespace, Pod, ServiceAccount, Service, Node,
         HostEndpoint, C(networking.k8s.io/v1) NetworkPolicy, C(projectcalico.org/v3) NetworkPolicy,
         GlobalNetworkPolicy, FelixConfiguration; the items of a C(List) object are unpacked), or the path of a YAML file
-        (several documents allowed) or JSON file holding them.
+        (several documents allowed) or JSON file holding them, or that YAML or JSON text itself.
       - Without it the objects are read from the cluster named by the connection options.
     type: raw
   changes:

@@ -149,6 +149,8 @@ def test_load_snapshot_forms(tmp_path, lab):
     as_json.write_text(json.dumps(lab[:2]))
     assert impact.load_snapshot(str(as_json)) == lab[:2]
     assert impact.load_snapshot({"apiVersion": "v1", "kind": "List", "items": lab[:2]}) == lab[:2]
+    assert impact.load_snapshot(multi.read_text()) == lab[:3]  # the text itself, e.g. from a file lookup
+    assert impact.load_snapshot(json.dumps(lab[:2])) == lab[:2]
     assert impact.load_snapshot(lab[:2]) == lab[:2]
 
 
