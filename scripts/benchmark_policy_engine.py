@@ -9,10 +9,10 @@ NetworkPolicies and GlobalNetworkPolicies (allow lists, namespace selectors, ipB
 ranges, Deny/Pass/Log rules, ordered and unordered, GNP default deny with a DNS allow). For each size it
 prints the time to build the snapshot, the time for the full matrix on one port and verdicts per second.
 
-Usage: python scripts/benchmark_policy_engine.py [--sizes 100x10,1000x200,5000x1000] [--sample-rows N]
-                                                 [--check N] [--seed S]
-``--sample-rows`` limits the rows of the largest matrices (the columns are always every pod); ``--check``
-compares N random cells with a full ``evaluate``.
+Usage: python scripts/benchmark_policy_engine.py [--sizes 100x10,1000x200,...] [--sample-rows N]
+                                                 [--check N] [--seed S] [--host-endpoints]
+``--sample-rows`` computes only N random rows (the columns are always every pod); ``--check`` compares N
+random cells with a full ``evaluate``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -48,8 +48,9 @@ def _pod(namespace, name, node, ip, labels, account):
             "status": {"phase": "Running", "podIP": ip}}
 
 
-def generate_cluster(pods, policies, seed=1):
-    """Plain API objects for a cluster of ``pods`` pods and ``policies`` policies."""
+def generate_cluster(pods, policies, seed=1, host_endpoints=False):
+    """Plain API objects for a cluster of ``pods`` pods and ``policies`` policies; with ``host_endpoints``,
+    auto host endpoints plus pre-DNAT, applyOnForward and host policies like the course's."""
     rng = random.Random(seed)
     namespaces = ["ns-%d" % i for i in range(max(2, pods // 100))]
     nodes = ["node-%d" % i for i in range(max(2, pods // 50))]
@@ -74,10 +75,26 @@ def generate_cluster(pods, policies, seed=1):
         ip = "10.%d.%d.%d" % (16 + index // 65536, (index // 256) % 256, index % 256)
         objects.append(_pod(namespace, "pod-%d" % index, rng.choice(nodes), ip, labels,
                             rng.choice(("default", "api", "worker"))))
+    if host_endpoints:
+        objects.extend(_host_policies())
     makers = (_knp, _knp, _calico_np, _gnp)
     for index in range(policies):
         objects.append(makers[index % len(makers)](rng, index, namespaces, apps_per_ns))
     return objects
+
+
+def _host_policies():
+    return [
+        {"apiVersion": "projectcalico.org/v3", "kind": "KubeControllersConfiguration", "metadata": {"name": "default"},
+         "spec": {"controllers": {"node": {"hostEndpoint": {"autoCreate": "Enabled"}}}}},
+        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "nodeports"},
+         "spec": {"order": 100, "selector": "has(kubernetes.io/hostname)", "preDNAT": True, "applyOnForward": True,
+                  "ingress": [{"action": "Deny", "protocol": "TCP", "destination": {"ports": ["30000:32767"]}}]}},
+        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "forward"},
+         "spec": {"order": 200, "selector": "has(kubernetes.io/hostname)", "applyOnForward": True,
+                  "ingress": [{"action": "Deny", "protocol": "TCP", "source": {"nets": ["10.16.1.0/24"]}},
+                              {"action": "Allow"}]}},
+    ]
 
 
 def _knp(rng, index, namespaces, apps):
@@ -138,8 +155,8 @@ def _gnp(rng, index, namespaces, apps):
             "metadata": {"name": "gnp-%d" % index}, "spec": spec}
 
 
-def run(pods, policies, seed, sample_rows, check):
-    objects = generate_cluster(pods, policies, seed)
+def run(pods, policies, seed, sample_rows, check, timings, host_endpoints=False):
+    objects = generate_cluster(pods, policies, seed, host_endpoints)
     started = time.time()
     snapshot = Snapshot.from_objects(objects)
     built = time.time() - started
@@ -156,6 +173,7 @@ def run(pods, policies, seed, sample_rows, check):
           "%.1f%% allowed)" % (pods, policies, built, "sampled " if sampled else "", len(sources), len(everyone),
                                cells, elapsed, cells / elapsed if elapsed else float("inf"),
                                100.0 * matrix["allowed_count"] / cells))
+    timings[(pods, policies)] = (elapsed, cells)
     if check:
         rng = random.Random(seed + 1)
         started = time.time()
@@ -174,18 +192,38 @@ def run(pods, policies, seed, sample_rows, check):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("--sizes", default="100x10,1000x200,5000x1000")
+    parser.add_argument("--sizes", default=",".join("%dx%d" % (p, q) for p in (100, 1000, 5000) for q in (10, 200, 1000)))
     parser.add_argument("--sample-rows", type=int, default=0,
-                        help="rows to sample when a matrix has more than 1000 rows (0: 1000)")
+                        help="compute only this many random rows (0: the full matrix)")
     parser.add_argument("--check", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--host-endpoints", action="store_true",
+                        help="add auto host endpoints with pre-DNAT and applyOnForward policies")
     args = parser.parse_args()
     status = 0
+    timings = {}
     for size in args.sizes.split(","):
         pods, policies = (int(x) for x in size.split("x"))
-        sample = args.sample_rows or (1000 if pods > 1000 else 0)
-        status |= run(pods, policies, args.seed, sample, args.check)
+        status |= run(pods, policies, args.seed, args.sample_rows, args.check, timings, args.host_endpoints)
+    print_growth(timings)
     return status
+
+
+def print_growth(timings):
+    """Seconds per matrix, and microseconds per verdict, by pods (rows) and policies (columns)."""
+    pod_counts = sorted(set(p for p, _ in timings))
+    policy_counts = sorted(set(q for _, q in timings))
+    print("\nmatrix seconds (microseconds per verdict)")
+    print("%8s" % "pods" + "".join("%22s" % ("%d policies" % q) for q in policy_counts))
+    for pods in pod_counts:
+        cells = []
+        for policies in policy_counts:
+            if (pods, policies) in timings:
+                elapsed, count = timings[(pods, policies)]
+                cells.append("%22s" % ("%.2fs (%.2f us)" % (elapsed, 1e6 * elapsed / count)))
+            else:
+                cells.append("%22s" % "-")
+        print("%8d" % pods + "".join(cells))
 
 
 if __name__ == "__main__":

@@ -310,13 +310,19 @@ def _fast_rows(snapshot, pods, row_idx, col_idx, packet):
     egress_rows = []
     for allowed in egress_ok:
         egress_rows.append(_or_masks(dst_class_mask.get(k, 0) for k in allowed))
+    # Ingress groups that let the same source classes in are merged: far fewer masks to combine per class.
+    by_allowed = {}
+    for group, allowed in enumerate(ingress_ok):
+        if group in group_mask:
+            key = frozenset(allowed)
+            by_allowed[key] = by_allowed.get(key, 0) | group_mask[group]
+    merged = list(by_allowed.items())
     ingress_by_class = {}
     rows = []
     for index in row_idx:
         klass = src_class[index]
         if klass not in ingress_by_class:
-            ingress_by_class[klass] = _or_masks(group_mask[g] for g, ok in enumerate(ingress_ok)
-                                                if klass in ok and g in group_mask)
+            ingress_by_class[klass] = _or_masks(mask for allowed, mask in merged if klass in allowed)
         rows.append(egress_rows[egress_group[index]] & ingress_by_class[klass])
     rows = _host_stage_masks(snapshot, pods, row_idx, col_idx, packet, rows)
     column_of = dict((index, column) for column, index in enumerate(col_idx))
