@@ -165,6 +165,9 @@ def run(module, stub, params, check_mode=False, diff=False, capsys=None):
     args['_ansible_check_mode'] = check_mode
     args['_ansible_diff'] = diff
     patcher = pytest.MonkeyPatch()
+    # Warnings are collected here: how AnsibleModule reports them depends on what else runs in this process.
+    warnings = []
+    patcher.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
     patcher.setattr(basic.AnsibleModule, 'run_command', lambda self, argv, data=None, **kw: stub(argv, data))
     patcher.setattr(module, 'find_multipass', lambda path=None: '/usr/bin/multipass')
     patcher.setattr(mp.time, 'sleep', lambda seconds: None)
@@ -174,7 +177,9 @@ def run(module, stub, params, check_mode=False, diff=False, capsys=None):
                 module.main()
     finally:
         patcher.undo()
-    return json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)
+    result['warnings'] = warnings
+    return result
 
 
 @pytest.fixture
