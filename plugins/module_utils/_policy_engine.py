@@ -448,7 +448,7 @@ def source_stages(path, src, dst, src_peer, dst_peer):
 
 def host_egress_stages(path, src, src_peer, dst_peer, remote_ip):
     snap, packet = path.snapshot, path.packet
-    hep = snap.host_endpoint_for(src.node)
+    hep = snap.host_endpoint_for(src.node, src.ip)
     if hep is None:
         path.add(Stage("host egress", "host %s" % src.node, ALLOW, info("no-hep", "no host endpoint")))
         return
@@ -466,7 +466,7 @@ def host_egress_stages(path, src, src_peer, dst_peer, remote_ip):
 def arrival_stages(path, node, src_peer, dst_peer, host_bound, remote_ip):
     """Stages where a packet enters ``node`` from the network; returns False when denied."""
     snap, packet = path.snapshot, path.packet
-    hep = snap.host_endpoint_for(node)
+    hep = snap.host_endpoint_for(node, dst_peer.ip if host_bound else None)
     if hep is None:
         if host_bound:
             path.add(Stage("host ingress", "host %s" % node, ALLOW, info("no-hep", "no host endpoint")))
@@ -500,9 +500,11 @@ def destination_stages(path, src, dst, src_peer, dst_peer):
         path.add(Stage("destination", dst.label, ALLOW, info("not-calico", "not a Calico endpoint")))
 
 
-def direct_path(snapshot, src, dst, packet):
+def direct_path(snapshot, src, dst, packet, hairpin=False):
+    """Stages from ``src`` to ``dst``; ``hairpin``: a pod reaching itself through a service leaves and
+    re-enters through its own interface, so both of its policies apply."""
     path = _Path(snapshot, packet)
-    if src.kind == "wep" and dst.kind == "wep" and src.endpoint is dst.endpoint:
+    if src.kind == "wep" and dst.kind == "wep" and src.endpoint is dst.endpoint and not hairpin:
         path.add(Stage("loopback", src.endpoint.describe(), ALLOW, info("loopback", "a pod talking to itself")))
         return path
     src_peer, dst_peer = peer_of(snapshot, src), peer_of(snapshot, dst)
@@ -652,7 +654,7 @@ def _evaluate_service(snapshot, normal, packet, src, ref):
     entry = _service_port(svc, packet, "port", packet.port, "flow.dst.service")
     per_backend = []
     for backend, target in service_backends(snapshot, svc, entry):
-        path = direct_path(snapshot, src, backend, packet.with_port(target))
+        path = direct_path(snapshot, src, backend, packet.with_port(target), hairpin=True)
         per_backend.append((backend.label, target, Verdict(normal, not path.denied, path.stages)))
     return _combine(normal, per_backend, "ClusterIP service %s port %s translated to its backends" % (ref, packet.port))
 
@@ -677,7 +679,7 @@ def _evaluate_nodeport(snapshot, normal, packet, src, spec):
     if src.kind == "wep" and src.node == node:
         per_backend = []
         for backend, target in backends:
-            path = direct_path(snapshot, src, backend, packet.with_port(target))
+            path = direct_path(snapshot, src, backend, packet.with_port(target), hairpin=True)
             per_backend.append((backend.label, target, Verdict(normal, not path.denied, path.stages)))
         return _combine(normal, per_backend, note + " (DNAT before the pod's egress policy)")
     node_host = host_party(snapshot, node, packet.version)
@@ -688,7 +690,7 @@ def _evaluate_nodeport(snapshot, normal, packet, src, spec):
     else:
         source_stages(path, src, node_host, src_peer, node_peer)
         if not path.denied and not path.done:
-            hep = snapshot.host_endpoint_for(node)
+            hep = snapshot.host_endpoint_for(node, node_host.ip)
             if hep is not None:
                 failsafe = failsafe_detail(snapshot, node, "inbound", packet, src.ip)
                 if failsafe is not None:
@@ -715,7 +717,7 @@ def _nodeport_backend(snapshot, normal, prefix, src, node_host, backend, packet,
     path.stages = list(prefix)
     src_peer, dst_peer = peer_of(snapshot, src), peer_of(snapshot, backend)
     node = node_host.node
-    hep = snapshot.host_endpoint_for(node)
+    hep = snapshot.host_endpoint_for(node, node_host.ip)
     if backend.kind == "host" and backend.node == node:
         path.add(endpoint_stage(snapshot, "host ingress", hep, "ingress", packet, src_peer, dst_peer)
                  if hep is not None else Stage("host ingress", "host %s" % node, ALLOW, info("no-hep", "no host endpoint")))

@@ -437,16 +437,21 @@ class Snapshot(object):
                     return address
         return None
 
-    def host_endpoint_for(self, node):
-        """The HEP that polices the node's main interface: an all-interfaces one if present, else the
-        first named one (by name). None when the node has no host endpoint."""
-        heps = self.heps_by_node.get(node) or []
+    def host_endpoint_for(self, node, ip=None):
+        """The HEP that polices the node's traffic: a named-interface HEP expecting ``ip`` (the host address
+        the packet is addressed to or sent from), else an all-interfaces HEP, else the first named one by name.
+        None when the node has no host endpoint."""
+        heps = sorted(self.heps_by_node.get(node) or [], key=lambda h: h.name)
         if not heps:
             return None
+        if ip is not None:
+            for hep in heps:
+                if hep.interface != "*" and ip in hep.ips:
+                    return hep
         for hep in heps:
             if hep.interface == "*":
                 return hep
-        return sorted(heps, key=lambda h: h.name)[0]
+        return heps[0]
 
     def failsafes(self, node, direction):
         table = self.failsafe_inbound if direction == "inbound" else self.failsafe_outbound

@@ -647,3 +647,28 @@ def test_selector_resolution_uses_the_index_and_caches():
     found = snapshot.resolve(scope)
     assert found == frozenset([snapshot.weps["dev/client-0"].id])
     assert snapshot.resolve(scope) is found
+
+
+def test_hairpin_through_a_service_meets_the_pods_own_policies():
+    snapshot = Snapshot.from_objects(base_cluster() + [{
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db", "namespace": "prod"},
+        "spec": {"podSelector": {"matchLabels": {"role": "db"}}, "ingress": [{"from": [{"podSelector": {
+            "matchLabels": {"role": "frontend"}}}]}]}}])
+    direct = evaluate(snapshot, {"src": {"pod": "prod/db-0"}, "dst": {"pod": "prod/db-0"}, "port": 6379})
+    assert direct.allowed and direct.decided_by == "loopback: a pod talking to itself"
+    hairpin = evaluate(snapshot, {"src": {"pod": "prod/db-0"}, "dst": {"service": "prod/db"}, "port": 6379})
+    assert not hairpin.allowed and "KubernetesNetworkPolicy prod/db" in hairpin.decided_by
+
+
+def test_the_host_endpoint_expecting_the_address_polices_it():
+    objects = base_cluster() + [
+        {"apiVersion": "projectcalico.org/v3", "kind": "HostEndpoint", "metadata": {"name": "a-eth1", "labels": {"if": "mgmt"}},
+         "spec": {"node": "node1", "interfaceName": "eth1", "expectedIPs": ["192.168.50.1"]}},
+        {"apiVersion": "projectcalico.org/v3", "kind": "HostEndpoint", "metadata": {"name": "b-eth0", "labels": {"if": "data"}},
+         "spec": {"node": "node1", "interfaceName": "eth0", "expectedIPs": ["10.0.0.1"],
+                  "profiles": ["projectcalico-default-allow"]}}]
+    snapshot = Snapshot.from_objects(objects)
+    to_mgmt = evaluate(snapshot, {"src": {"ip": "192.0.2.1"}, "dst": {"ip": "192.168.50.1"}, "port": 80})
+    assert not to_mgmt.allowed and "host endpoint a-eth1" in to_mgmt.stages[-1].endpoint
+    to_data = evaluate(snapshot, {"src": {"ip": "192.0.2.1"}, "dst": {"ip": "10.0.0.1"}, "port": 80})
+    assert to_data.allowed and "host endpoint b-eth0" in to_data.stages[-1].endpoint
