@@ -173,6 +173,32 @@ def counts(matrix):
     return allowed, denied
 
 
+def mark_changes(matrix, previous):
+    """Mark the cells whose verdict differs from ``previous`` (same labels) with ``was``; return the flips.
+
+    Cells are matched by source and destination label, so rows or columns added or removed are not flips.
+    """
+    before = {}
+    for row_index, source in enumerate(previous.get("sources") or []):
+        row = (previous.get("cells") or [])[row_index] if row_index < len(previous.get("cells") or []) else []
+        for col_index, destination in enumerate(previous.get("destinations") or []):
+            if col_index < len(row):
+                before[(source, destination)] = row[col_index].get("allowed")
+    flips = []
+    for row_index, source in enumerate(matrix.get("sources") or []):
+        row = (matrix.get("cells") or [])[row_index] if row_index < len(matrix.get("cells") or []) else []
+        for col_index, destination in enumerate(matrix.get("destinations") or []):
+            if col_index >= len(row):
+                continue
+            cell = row[col_index]
+            was = before.get((source, destination))
+            if was is not None and cell.get("allowed") is not None and was != cell.get("allowed"):
+                cell["was"] = was
+                flips.append({"source": source, "destination": destination, "before": was,
+                              "after": cell.get("allowed"), "decided_by": cell.get("decided_by")})
+    return flips
+
+
 # ---------------------------------------------------------------- Markdown
 
 def md_escape(text):
@@ -186,10 +212,15 @@ def _md_row(values):
     return "| " + " | ".join(values) + " |"
 
 
+def _was_text(cell):
+    return "(was %s)" % verdict_word(cell["was"]) if cell.get("was") is not None else ""
+
+
 def _md_cell(cell):
     word = verdict_word(cell.get("allowed"))
     decided = cell.get("decided_by")
-    return "**%s**" % word + ((" " + md_escape(decided)) if decided else "")
+    was = _was_text(cell)
+    return "**%s**" % word + ((" _%s_" % was) if was else "") + ((" " + md_escape(decided)) if decided else "")
 
 
 def render_matrix_markdown(matrix):
@@ -252,8 +283,9 @@ def render_markdown(matrix=None, flows=None, title=None):
         lines.append("")
         lines.extend(render_flows_markdown(flows))
         lines.append("")
-    lines.append("Legend: **%s** the connection is permitted; **%s** it is dropped; the text after the verdict names the "
-                 "policy and rule (or profile, failsafe or end-of-tier default deny) that decided." % (ALLOW_WORD, DENY_WORD))
+    lines.append("Legend: **%s** the connection is permitted; **%s** it is dropped; _(was ...)_ marks a verdict this "
+                 "change flipped; the text after the verdict names the policy and rule (or profile, failsafe or "
+                 "end-of-tier default deny) that decided." % (ALLOW_WORD, DENY_WORD))
     return "\n".join(lines) + "\n"
 
 
@@ -272,6 +304,8 @@ td.unknown{background:#eeeeee}
 td .word{font-weight:bold;display:block}
 td .who{color:#3a434d;font-size:.85em}
 td.mismatch{outline:3px solid #d1242f}
+td.flipped{box-shadow:inset 0 0 0 3px #0969da}
+td .was{color:#0969da;font-size:.85em;display:block}
 .legend span{display:inline-block;padding:.2em .6em;margin-right:.6em;border:1px solid #c9d1d9}
 .summary{color:#3a434d}
 """
@@ -289,9 +323,13 @@ def _css_class(allowed):
 
 def _html_cell(cell, extra_class=""):
     explanation = cell.get("explanation") or cell.get("decided_by") or ""
+    was = _was_text(cell)
+    if was:
+        extra_class = (extra_class + " flipped").strip()
     classes = (_css_class(cell.get("allowed")) + " " + extra_class).strip()
-    return '<td class="%s" title="%s"><span class="word">%s</span><span class="who">%s</span></td>' % (
-        classes, h(explanation), h(verdict_word(cell.get("allowed"))), h(cell.get("decided_by")))
+    return '<td class="%s" title="%s"><span class="word">%s</span>%s<span class="who">%s</span></td>' % (
+        classes, h(explanation), h(verdict_word(cell.get("allowed"))),
+        '<span class="was">%s</span>' % h(was) if was else "", h(cell.get("decided_by")))
 
 
 def render_matrix_html(matrix):
@@ -336,7 +374,8 @@ def render_html(matrix=None, flows=None, title=None):
     body = ["<h1>%s</h1>" % h(title)]
     body.append('<p class="legend"><span style="background:#dafbe1">%s: permitted</span>'
                 '<span style="background:#ffe1e1">%s: dropped</span>'
-                '<span style="background:#eeeeee">%s: not evaluated</span> '
+                '<span style="background:#eeeeee">%s: not evaluated</span>'
+                '<span style="box-shadow:inset 0 0 0 3px #0969da">(was ...): flipped by this change</span> '
                 "Each cell names the policy and rule (or profile, failsafe or end-of-tier default deny) that decided; "
                 "hover a cell for the full explanation.</p>" % (h(ALLOW_WORD), h(DENY_WORD), h(UNKNOWN_WORD)))
     if matrix and matrix.get("sources") and matrix.get("destinations"):

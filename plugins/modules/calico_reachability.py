@@ -66,6 +66,13 @@ options:
           - The whole object (for V(absent), apiVersion, kind and metadata name/namespace are enough).
         type: dict
         required: true
+  baseline_changes:
+    description:
+      - Also compute the O(matrix) with only the first O(baseline_changes) entries of O(changes) applied, and
+        mark each cell whose verdict the remaining changes flip (shown as C((was allow)) or C((was DENY)) in the
+        report, listed in RV(flipped_cells)). V(0) compares with the objects before any change.
+      - Requires O(matrix); must be between V(0) and the number of O(changes).
+    type: int
   flows:
     description:
       - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port), and optionally
@@ -222,6 +229,27 @@ matrix:
   description: The computed matrix (sources, destinations, cells[row][column] with allowed, decided_by, explanation).
   returned: when O(matrix) is given
   type: dict
+flipped_cells:
+  description: The matrix cells whose verdict differs from the O(baseline_changes) state.
+  returned: when O(baseline_changes) is given
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: Row label.
+      type: str
+    destination:
+      description: Column label.
+      type: str
+    before:
+      description: The verdict in the baseline state.
+      type: bool
+    after:
+      description: The verdict with every change applied.
+      type: bool
+    decided_by:
+      description: Who decides after the changes.
+      type: str
 expectations:
   description: One entry per O(expect) item, like RV(verdicts) plus C(expected) and C(matches).
   returned: always
@@ -263,7 +291,11 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import
     auth_params,
     connect,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_report import mismatch_table, render
+from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_report import (
+    mark_changes,
+    mismatch_table,
+    render,
+)
 
 ENGINE_IMPORT_ERROR = None
 try:
@@ -288,6 +320,7 @@ def argument_spec():
     spec = dict(K8S_AUTH_ARG_SPEC)
     spec.update(
         snapshot={"type": "raw"},
+        baseline_changes={"type": "int"},
         changes={"type": "list", "elements": "dict", "options": {
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "definition": {"type": "dict", "required": True},
@@ -318,6 +351,7 @@ def report_format_of(params):
 
 
 def gather_objects(module):
+    """The objects before any of the changes (from the snapshot or the live cluster)."""
     params = module.params
     if params.get("snapshot") is not None:
         objects = load_snapshot(params["snapshot"])
@@ -331,14 +365,31 @@ def gather_objects(module):
             module.fail_json(msg=str(exc), changed=False)
         except CalicoApiError as exc:
             module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
-    return apply_changes(objects, params.get("changes") or [])
+    return objects
 
 
-def evaluate(params, objects):
+def check_baseline(params):
+    baseline = params.get("baseline_changes")
+    if baseline is None:
+        return
+    changes = params.get("changes") or []
+    if not params.get("matrix"):
+        raise ChangeError("baseline_changes needs a matrix to compare")
+    if not 0 <= baseline <= len(changes):
+        raise ChangeError("baseline_changes must be between 0 and the number of changes (%d), got %d"
+                          % (len(changes), baseline))
+
+
+def evaluate(params, base_objects):
+    changes = params.get("changes") or []
+    objects = apply_changes(base_objects, changes)
     snapshot = build_snapshot(objects)
-    result = {"verdicts": evaluate_flows(snapshot, params.get("flows"))}
+    result = {"objects": len(objects), "verdicts": evaluate_flows(snapshot, params.get("flows"))}
     if params.get("matrix"):
         result["matrix"] = build_matrix(snapshot, params["matrix"])
+        if params.get("baseline_changes") is not None:
+            baseline = build_snapshot(apply_changes(base_objects, changes[:params["baseline_changes"]]))
+            result["flipped_cells"] = mark_changes(result["matrix"], build_matrix(baseline, params["matrix"]))
     result["expectations"], result["mismatches"] = check_expectations(snapshot, params.get("expect"))
     return result
 
@@ -391,11 +442,11 @@ def main():
         module.fail_json(msg="The collection's policy engine could not be imported", exception=ENGINE_IMPORT_ERROR)
     params = module.params
     try:
+        check_baseline(params)
         objects = gather_objects(module)
         result = evaluate(params, objects)
     except ChangeError as exc:
         module.fail_json(msg=str(exc), changed=False)
-    result["objects"] = len(objects)
     result["changed"] = False
     report = render_report(params, result)
     if report is not None:

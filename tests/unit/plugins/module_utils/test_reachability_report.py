@@ -237,3 +237,22 @@ def test_mismatch_table_is_aligned_and_readable():
     assert "yaobank/customer-0" in lines[2] and "TCP/2379" in lines[2] and "summary reads the database" in lines[2]
     assert lines[2].index("TCP/2379") == lines[3].index("TCP/21")  # columns line up
     assert " allow " in lines[2] and " DENY " in lines[2]
+
+
+# ---------------------------------------------------------------- flips against a previous matrix
+
+def test_mark_changes_by_label_and_render_them():
+    previous = matrix(cells=[[ALLOW, ALLOW], [DENY, ALLOW]])
+    current = matrix(sources=["yaobank/customer-0", "yaobank/summary-0", "new-row"],
+                     cells=[[dict(ALLOW), dict(DENY)], [dict(DENY), dict(ALLOW)], [dict(DENY), dict(DENY)]])
+    flips = report.mark_changes(current, previous)
+    assert flips == [{"source": "yaobank/customer-0", "destination": "yaobank/database-0 TCP/2379", "before": True,
+                      "after": False, "decided_by": DENY["decided_by"]}]
+    assert current["cells"][0][1]["was"] is True
+    assert "was" not in current["cells"][2][0]  # a new row is not a flip
+    markdown = report.render_markdown(current)
+    assert "**DENY** _(was allow)_ ingress" in markdown
+    parsed = parse_html(report.render_html(current))
+    classes = [attrs["class"] for tag, attrs in parsed.tags if tag == "td"]
+    assert classes.count("deny flipped") == 1
+    assert "(was allow)" in "".join(parsed.text)
