@@ -60,10 +60,22 @@ options:
     description: Value of C(ansible_user) for every host (the default user of Multipass Ubuntu images).
     type: str
     default: ubuntu
+  lab_marker:
+    description:
+      - When set, read the user data of each running VM (C(multipass exec <vm> -- sudo cat
+        /var/lib/cloud/instance/user-data.txt)) and set C(multipass_lab_marker) to whether it carries this marker,
+        as written by M(calicolab.ccol1.multipass_vm). Stopped VMs cannot be read; they get V(null).
+      - Costs one C(exec) per running VM.
+    type: str
+  lab_marker_only:
+    description:
+      - With O(lab_marker), add only the running VMs that carry the marker.
+    type: bool
+    default: false
 notes:
   - Host variables are C(multipass_state), C(multipass_ipv4), C(multipass_release), C(multipass_image_release),
     C(multipass_image_hash), C(multipass_cpus), C(multipass_memory_total), C(multipass_disk_total),
-    C(ansible_host) and C(ansible_user).
+    C(ansible_host) and C(ansible_user), plus C(multipass_lab_marker) with O(lab_marker).
   - Memory and disk totals are what the guest reports (runtime values; null for a stopped VM).
 seealso:
   - module: calicolab.ccol1.multipass_vm
@@ -99,11 +111,13 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import 
     find_multipass,
     pick_address,
     subprocess_runner,
+    user_data_has_marker,
 )
 
 
-def read_vms(cli):
-    """Plain facts of every VM: list for name/state/ipv4/release, info for image, cpus and totals."""
+def read_vms(cli, marker=None):
+    """Plain facts of every VM: list for name/state/ipv4/release, info for image, cpus and totals, and with a
+    marker whether each running VM carries it (None when it cannot be told)."""
     details = cli.info_all()
     vms = []
     for entry in cli.list():
@@ -112,6 +126,9 @@ def read_vms(cli):
             if facts.get(key) in (None, '', []):
                 facts[key] = value
         facts.setdefault('ipv4', [])
+        if marker:
+            facts['lab_marker'] = (user_data_has_marker(cli.user_data(entry['name']), marker)
+                                   if facts['state'] == 'Running' else None)
         vms.append(facts)
     return vms
 
@@ -148,7 +165,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _fetch(self):
         try:
             binary = find_multipass(self.get_option('multipass_path'))
-            return read_vms(MultipassCLI(subprocess_runner, binary))
+            return read_vms(MultipassCLI(subprocess_runner, binary), self.get_option('lab_marker'))
         except MultipassError as exc:
             raise AnsibleParserError('multipass inventory: %s' % exc.msg)
 
@@ -156,6 +173,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if self.get_option('running_only') and vm['state'] != 'Running':
             return False
         if vm['state'] == 'Deleted' and not self.get_option('include_deleted'):
+            return False
+        if self.get_option('lab_marker') and self.get_option('lab_marker_only') and vm.get('lab_marker') is not True:
             return False
         return True
 
@@ -208,4 +227,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         }
         if address:
             hostvars['ansible_host'] = address
+        if self.get_option('lab_marker'):
+            hostvars['multipass_lab_marker'] = vm.get('lab_marker')
         return hostvars

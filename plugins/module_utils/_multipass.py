@@ -634,6 +634,15 @@ class MultipassCLI:
             self.raise_for(rc, out, err, args)
         return parse_info(load_json(out, self.command_text(args)))
 
+    def user_data(self, name):
+        """cloud-init's copy of the user data a running VM was launched with (None when it cannot be read).
+        The copy is readable by root only; the default user has passwordless sudo."""
+        args = ['exec', name, '--', 'sudo', 'cat', USER_DATA_PATH]
+        rc, out, err = self.call(args, check=False)
+        if rc == RC_DAEMON_FAIL:
+            self.raise_for(rc, out, err, args)
+        return out if rc == 0 else None
+
     def configured_sizes(self, name):
         """cpus, memory and disk as configured (``multipass get local.<vm>.*``, 1.10+), or None when this
         release cannot tell; the info totals are what the guest sees, a little under the configuration."""
@@ -791,7 +800,7 @@ class VmReconciler:
                 self._wait_until_running('reading the lab marker')
             else:
                 self._mutate(['start', self.name], new_state=RUNNING)
-        self.marker_verified = user_data_has_marker(self._read_user_data(), self.marker)
+        self.marker_verified = user_data_has_marker(self.cli.user_data(self.name), self.marker)
         if not self.marker_verified:
             if state != RUNNING and not self.check_mode:
                 self._mutate(['stop', self.name], new_state=STOPPED)
@@ -799,14 +808,6 @@ class VmReconciler:
                 'refusing to delete VM %s: its cloud-init user data (%s) does not carry the lab marker line %r, so '
                 'it was not created by this lab. Set require_marker=false to delete it anyway'
                 % (self.name, USER_DATA_PATH, marker_line(self.marker)), kind='marker_missing')
-
-    def _read_user_data(self):
-        # The user data copy is readable by root only; the default user has passwordless sudo.
-        args = ['exec', self.name, '--', 'sudo', 'cat', USER_DATA_PATH]
-        rc, out, err = self.cli.call(args, check=False)
-        if rc == RC_DAEMON_FAIL:
-            self.cli.raise_for(rc, out, err, args)
-        return out if rc == 0 else None
 
     # -- present / started / stopped / restarted --------------------------------------------------------
     def _ensure_present(self):

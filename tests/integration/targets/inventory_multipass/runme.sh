@@ -27,9 +27,10 @@ json.dump(plain(json.load(sys.stdin)), sys.stdout)'
 }
 
 # The lab: control, node1, node2 and host1; the lab addresses are extra addresses on the single NIC.
-multipass launch -n control -c 2 -m 2G -d 10G 24.04
-multipass launch -n node1 -c 2 -m 2G -d 10G 24.04
-multipass launch -n node2 -c 2 -m 2G -d 10G 24.04
+# The three cluster VMs carry the lab marker that multipass_vm writes into the cloud-init; host1 does not.
+for vm in control node1 node2; do
+  printf '#cloud-config\n# lab-marker: calicolab.ccol1\n' | multipass launch -n "$vm" -c 2 -m 2G -d 10G --cloud-init - 24.04
+done
 multipass launch -n host1 24.04
 multipass launch -n stray 22.04
 multipass stop stray
@@ -49,6 +50,11 @@ ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter={{ ansibl
 plain_list running.multipass.yml > "$work/running.json"
 ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter={{ ansible_playbook_python }}' \
   -e "list_file=$work/running.json" assert_running.yml "$@"
+
+# lab_marker_only: only the VMs that carry the marker.
+ansible-inventory -i marked.multipass.yml --graph | tee "$work/marked.txt"
+[ "$(grep -c -- '|--' "$work/marked.txt")" -eq 5 ]   # groups all, ungrouped, multipass_running and 3 hosts
+if grep -q -- 'host1' "$work/marked.txt"; then echo "host1 has no marker but was listed" >&2; exit 1; fi
 
 # Cache: a second read comes from the cache even when multipass is gone.
 ANSIBLE_INVENTORY_CACHE_CONNECTION="$work/cache" ansible-inventory -i cached.multipass.yml --graph > /dev/null

@@ -19,7 +19,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils import _multipass 
 DEFAULTS = dict(plugin='calicolab.ccol1.multipass', multipass_path=None, prefer_cidr=None, running_only=False,
                 include_deleted=False, name_patterns={}, state_group_prefix='multipass_', user='ubuntu',
                 compose={}, groups={}, keyed_groups=[], strict=False, leading_separator=True,
-                use_extra_vars=False, cache=False)
+                use_extra_vars=False, cache=False, lab_marker=None, lab_marker_only=False)
 
 
 class Harness(plugin_module.InventoryModule):
@@ -56,6 +56,9 @@ def runner(argv, data=None):
                                        for name, vm in sorted(LAB.items())]}), ''
     if argv[1] == 'info':
         return 0, json.dumps({'errors': [], 'info': LAB}), ''
+    if argv[1] == 'exec':
+        marked = argv[2] in ('control', 'node1', 'node2')
+        return 0, '#cloud-config\n# lab-marker: calicolab.ccol1\n' if marked else '#cloud-config\n', ''
     raise AssertionError(argv)
 
 
@@ -128,3 +131,13 @@ def test_file_name_pattern(tmp_path):
 
 def test_state_group_names():
     assert plugin_module.state_group('multipass_', 'Delayed Shutdown') == 'multipass_delayed_shutdown'
+
+
+def test_lab_marker(inventory):
+    data = inventory(lab_marker='calicolab.ccol1')
+    assert data.get_host('control').vars['multipass_lab_marker'] is True
+    assert data.get_host('host1').vars['multipass_lab_marker'] is False
+    assert data.get_host('old').vars['multipass_lab_marker'] is None
+    assert 'multipass_lab_marker' not in inventory().get_host('control').vars
+    only = inventory(lab_marker='calicolab.ccol1', lab_marker_only=True)
+    assert sorted(only.hosts) == ['control', 'node1', 'node2']
