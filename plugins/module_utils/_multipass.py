@@ -783,8 +783,8 @@ class VmReconciler:
         self.sim = None if self.purge else dict(self.sim, state=DELETED)
 
     def _verify_marker(self):
-        """Prove the VM is a lab VM by reading MARKER_PATH inside it. A VM that is not running is brought
-        up for the read (it is about to be deleted anyway); check mode cannot do that and says so."""
+        """Prove the VM is a lab VM: its user data must carry the marker line. A VM that is not running is
+        brought up for the read (it is about to be deleted anyway); check mode cannot do that and says so."""
         if not self.marker:
             raise MultipassError('require_marker is true but lab_marker is empty: there is nothing to verify',
                                  kind='invalid')
