@@ -49,10 +49,24 @@ def clusters(draw):
                                 [("http", port, "TCP")]))
     if draw(st.booleans()):
         objects.append(base.AUTO_HEPS)
-        objects.append(base.gnp("hosts", {"selector": "has(kubernetes.io/hostname)", "applyOnForward":
-                                          draw(st.booleans()),
-                                          "ingress": [{"action": draw(st.sampled_from(("Allow", "Deny"))),
-                                                       "source": {"nets": ["10.1.0.0/24"]}}]}))
+        objects.append({"apiVersion": "projectcalico.org/v3", "kind": "HostEndpoint",
+                        "metadata": {"name": "n2-eth0", "labels": {"kubernetes.io/hostname": "n2", "nic": "eth0"}},
+                        "spec": {"node": "n2", "interfaceName": "eth0", "expectedIPs": ["10.0.0.2"],
+                                 "profiles": draw(st.sampled_from(([], ["projectcalico-default-allow"])))}})
+        flavour = draw(st.sampled_from(("normal", "forward", "prednat", "untracked")))
+        spec = {"selector": draw(st.sampled_from(("has(kubernetes.io/hostname)", "nic == 'eth0'"))),
+                "order": draw(st.sampled_from((10, 2000))),
+                "ingress": [{"action": draw(st.sampled_from(("Allow", "Deny", "Pass"))),
+                             "source": {"nets": [draw(st.sampled_from(("10.1.0.0/24", "10.1.1.0/24")))]}}]}
+        if flavour != "normal":
+            spec["applyOnForward"] = True
+        if flavour == "prednat":
+            spec["preDNAT"] = True
+        if flavour == "untracked":
+            spec["doNotTrack"] = True
+        objects.append(base.gnp("hosts", spec))
+    objects.append({"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": "sec"},
+                    "spec": {"order": 100, "defaultAction": draw(st.sampled_from(("Deny", "Pass")))}})
     return objects
 
 
@@ -150,6 +164,9 @@ def calico_policies(draw, name):
     for direction in ("ingress", "egress"):
         if draw(st.booleans()):
             spec[direction] = draw(st.lists(calico_rules(), max_size=3))
+    if draw(st.booleans()):
+        spec["tier"] = "sec"
+        name = "sec." + name
     if namespaced:
         return {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
                 "metadata": {"name": name, "namespace": draw(st.sampled_from(NAMESPACES))}, "spec": spec}
