@@ -603,10 +603,24 @@ def normalise_flow(flow):
     icmp = flow.get("icmp")
     if icmp is not None:
         icmp = (int(icmp.get("type", 8)), int(icmp.get("code", 0)))
-    version = int(flow.get("ip_version") or 4)
+    version = int(flow.get("ip_version") or _version_of_addresses(flow) or 4)
+    if version not in (4, 6):
+        raise FlowError("flow.ip_version: %r is not 4 or 6" % (flow.get("ip_version"),))
     src_port = flow.get("src_port")
     normal = {"src": flow["src"], "dst": flow["dst"], "protocol": protocol_name(proto), "port": port}
     return normal, Packet(proto, port, int(src_port) if src_port is not None else None, icmp, version)
+
+
+def _version_of_addresses(flow):
+    """The IP version of an address the flow names (so an IPv6 address needs no ``ip_version``)."""
+    for field in ("src", "dst"):
+        spec = flow.get(field)
+        if isinstance(spec, dict) and "ip" in spec:
+            try:
+                return parse_ip(spec["ip"]).version
+            except ModelError:
+                return None
+    return None
 
 
 def evaluate(snapshot, flow):

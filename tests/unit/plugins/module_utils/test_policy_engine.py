@@ -672,3 +672,17 @@ def test_the_host_endpoint_expecting_the_address_polices_it():
     assert not to_mgmt.allowed and "host endpoint a-eth1" in to_mgmt.stages[-1].endpoint
     to_data = evaluate(snapshot, {"src": {"ip": "192.0.2.1"}, "dst": {"ip": "10.0.0.1"}, "port": 80})
     assert to_data.allowed and "host endpoint b-eth0" in to_data.stages[-1].endpoint
+
+
+def test_ipv6_flows_use_the_pods_ipv6_address_and_ipversion_rules():
+    dual = pod("prod", "dual", "10.1.3.3", "node1", {"role": "dual"})
+    dual["status"]["podIPs"].append({"ip": "fd00::3"})
+    snapshot = Snapshot.from_objects(base_cluster() + [dual, gnp("v6", {"selector": "role == 'dual'", "ingress": [
+        {"action": "Allow", "ipVersion": 6, "protocol": "ICMPv6"},
+        {"action": "Allow", "source": {"nets": ["fd00::/64"]}}]})])
+    assert evaluate(snapshot, {"src": {"ip": "fd00::9"}, "dst": {"pod": "prod/dual"}, "port": 80}).allowed
+    assert evaluate(snapshot, {"src": {"ip": "fd01::9"}, "dst": {"ip": "fd00::3"}, "protocol": "ICMPv6"}).allowed
+    assert not evaluate(snapshot, {"src": {"ip": "fd01::9"}, "dst": {"ip": "fd00::3"}, "port": 80}).allowed
+    assert not evaluate(snapshot, {"src": {"pod": "prod/db-0"}, "dst": {"pod": "prod/dual"}, "protocol": "ICMP"}).allowed
+    with pytest.raises(FlowError, match="flow.ip_version: 5 is not 4 or 6"):
+        evaluate(snapshot, {"src": {"pod": "prod/db-0"}, "dst": {"pod": "prod/dual"}, "port": 1, "ip_version": 5})
