@@ -211,8 +211,8 @@ def main():
 
 def print_growth(timings):
     """Seconds per matrix, and microseconds per verdict, by pods (rows) and policies (columns)."""
-    pod_counts = sorted(set(p for p, _ in timings))
-    policy_counts = sorted(set(q for _, q in timings))
+    pod_counts = sorted(set(key[0] for key in timings))
+    policy_counts = sorted(set(key[1] for key in timings))
     print("\nmatrix seconds (microseconds per verdict)")
     print("%8s" % "pods" + "".join("%22s" % ("%d policies" % q) for q in policy_counts))
     for pods in pod_counts:

@@ -22,17 +22,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_decide import (
+    Packet,
+    forward_stage,
+    rule_static_ok,
+    service_match_sets,
+)
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine import (
     FlowError,
-    Packet,
     _Path,
     arrival_stages,
     evaluate,
-    forward_stage,
     peer_of,
     resolve_party,
-    rule_static_ok,
-    service_match_sets,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import protocol_name, protocol_number
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_snapshot import (
