@@ -113,7 +113,7 @@ def flatten_objects(objects):
     for obj in objects or []:
         if not isinstance(obj, dict):
             raise ModelError("snapshot: every object must be a mapping, got %r" % (obj,))
-        if obj.get("kind", "").endswith("List") and "items" in obj:
+        if "items" in obj and (obj.get("kind") or "List").endswith("List"):
             yield from flatten_objects(obj["items"])
         else:
             yield obj

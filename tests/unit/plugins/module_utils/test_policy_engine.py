@@ -686,3 +686,30 @@ def test_ipv6_flows_use_the_pods_ipv6_address_and_ipversion_rules():
     assert not evaluate(snapshot, {"src": {"pod": "prod/db-0"}, "dst": {"pod": "prod/dual"}, "protocol": "ICMP"}).allowed
     with pytest.raises(FlowError, match="flow.ip_version: 5 is not 4 or 6"):
         evaluate(snapshot, {"src": {"pod": "prod/db-0"}, "dst": {"pod": "prod/dual"}, "port": 1, "ip_version": 5})
+
+
+def test_snapshot_accepts_lists_as_the_api_returns_them():
+    objects = base_cluster()
+    as_lists = [{"apiVersion": "v1", "kind": "List", "items": objects[:5]}, {"items": objects[5:]}]
+    flat = Snapshot.from_objects(objects)
+    snapshot = Snapshot.from_objects({"kind": "List", "items": as_lists})
+    assert sorted(snapshot.weps) == sorted(flat.weps)
+    with pytest.raises(ModelError, match="every object must be a mapping"):
+        Snapshot.from_objects(["Pod"])
+
+
+def test_calico_and_kubernetes_network_policies_without_apiversion():
+    snapshot = Snapshot.from_objects(base_cluster() + [
+        {"kind": "NetworkPolicy", "metadata": {"name": "k", "namespace": "prod"}, "spec": {"podSelector": {}}},
+        {"kind": "NetworkPolicy", "metadata": {"name": "c", "namespace": "prod"}, "spec": {"selector": "all()"}}])
+    assert sorted(p.kind for p in snapshot.policies) == ["KubernetesNetworkPolicy", "NetworkPolicy"]
+
+
+def test_matrix_with_services_and_nodeports_as_destinations():
+    snapshot = Snapshot.from_objects(yaobank_objects_after(11))
+    sources = [CUSTOMER, {"ip": HOST1}, NON_CLUSTER_HOST]
+    destinations = [{"service": "yaobank/summary"}, {"nodeport": {"node": "control", "port": 30180}}]
+    matrix = reachability_matrix(snapshot, sources, destinations, "TCP", 80)
+    assert matrix["destinations"] == ["service:yaobank/summary", "nodeport:control:30180"]
+    # the customer pod is not host1: nodeport-policy denies it before DNAT
+    assert matrix["allowed"] == [[True, False], [False, True], [False, False]]
