@@ -30,7 +30,10 @@ endpoint's profiles decide: ``kns.<ns>`` allows, so a pod no policy selects is o
 
 Simplifications, stated so that nobody mistakes them for Calico behaviour:
 
-* a node's traffic uses its all-interfaces HEP if it has one, else its first named HEP by name;
+* a node's traffic meets one HEP: a named-interface HEP whose expectedIPs hold the host address in the
+  packet, else its all-interfaces HEP, else its first named HEP by name (forwarded traffic: no address);
+* a namespaced NetworkSet inherits its namespace's ``pcns.`` labels like a pod; in a namespaced policy,
+  a rule with ``serviceAccounts`` (like one with a selector) only matches its own namespace;
 * untracked policy: an Allow ends the node's host stages (the WEP's own ingress policy still runs); untracked
   egress policy only applies to traffic the host sends itself; return traffic is not modelled;
 * rules with source ports never match (a flow has no source port unless it gives ``src_port``);
@@ -38,7 +41,12 @@ Simplifications, stated so that nobody mistakes them for Calico behaviour:
 * NodePort: kube-proxy's SNAT for ``externalTrafficPolicy: Cluster`` is applied, so a backend on another node
   sees the NodePort node's IP as the source (a backend on the same node still sees the client, because
   Felix's filter rules run before POSTROUTING masquerade); ``Local`` keeps the source and only local backends;
-  a pod's own node's NodePort is treated like the ClusterIP (DNAT happens before its egress policy).
+  a pod's own node's NodePort is treated like the ClusterIP (DNAT happens before its egress policy);
+* policy keys follow v3.21 naming (``default.<name>``, ``<ns>/knp.default.<name>``), which only matters for
+  ties between equal orders; a pod reaching itself directly is loopback (not policed), through a Service it
+  meets its own egress and ingress policy (hairpin);
+* not modelled: ``http`` (application layer) rule fields, Profile ``labelsToApply`` on host endpoints, the
+  eBPF dataplane, IPv6 in ``reachability_matrix`` (single flows take ``ip_version: 6`` or IPv6 addresses).
 """
 
 from __future__ import absolute_import, division, print_function
