@@ -23,10 +23,14 @@ def default_policy_types(spec):
 
 
 def default_ippool(spec):
+    if not isinstance(spec.get("cidr"), str):
+        return
     try:
         network = ipaddress.ip_network(spec.get("cidr", ""), strict=False)
-    except ValueError:
+    except (TypeError, ValueError):
         return  # the validator reports the bad CIDR
+    if "/" not in spec["cidr"]:
+        return
     spec["cidr"] = str(network)
     spec.setdefault("blockSize", 26 if network.version == 4 else 122)
     spec.setdefault("ipipMode", "Never")
@@ -82,7 +86,9 @@ def ippool_errors(spec, old_spec):
     cidr = spec.get("cidr")
     try:
         network = ipaddress.ip_network(cidr or "", strict=True)
-    except ValueError:
+        if "/" not in cidr:
+            raise ValueError("no prefix length")
+    except (TypeError, ValueError):
         yield "spec.cidr", "FieldValueInvalid", "Invalid value: \"%s\": IP pool CIDR must be a masked network" % cidr
         return
     encap = [m for m in (spec.get("ipipMode"), spec.get("vxlanMode")) if m not in (None, "", "Never")]

@@ -49,6 +49,8 @@ def _get(doc, path):
 
 def _remove(doc, path):
     parts = _pointer(path)
+    if not parts:
+        raise PatchError("cannot remove the whole document")
     parent = _parent(doc, parts)
     value = _child(parent, parts[-1])
     if isinstance(parent, list):
@@ -80,21 +82,31 @@ def json_patch(doc, operations):
         raise PatchError("a JSON patch must be a list of operations")
     doc = copy.deepcopy(doc)
     for op in operations:
-        kind, path = op.get("op"), op.get("path", "")
-        if kind == "add":
-            doc = _add(doc, path, copy.deepcopy(op.get("value")))
-        elif kind == "remove":
+        try:
+            doc = _apply_operation(doc, op)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            raise PatchError(str(error))
+    return doc
+
+
+def _apply_operation(doc, op):
+    """Apply one RFC 6902 operation; return the (possibly replaced) document."""
+    kind, path = op.get("op"), op.get("path", "")
+    if kind == "add":
+        doc = _add(doc, path, copy.deepcopy(op.get("value")))
+    elif kind == "remove":
+        _remove(doc, path)
+    elif kind == "replace":
+        _get(doc, path)
+        if path:
             _remove(doc, path)
-        elif kind == "replace":
-            _get(doc, path)
-            _remove(doc, path)
-            doc = _add(doc, path, copy.deepcopy(op.get("value")))
-        elif kind in ("move", "copy"):
-            value = _remove(doc, op["from"]) if kind == "move" else copy.deepcopy(_get(doc, op["from"]))
-            doc = _add(doc, path, value)
-        elif kind == "test":
-            if _get(doc, path) != op.get("value"):
-                raise PatchError("testing value %s failed" % path)
-        else:
-            raise PatchError("unexpected op %r" % kind)
+        doc = _add(doc, path, copy.deepcopy(op.get("value")))
+    elif kind in ("move", "copy"):
+        value = _remove(doc, op["from"]) if kind == "move" else copy.deepcopy(_get(doc, op["from"]))
+        doc = _add(doc, path, value)
+    elif kind == "test":
+        if _get(doc, path) != op.get("value"):
+            raise PatchError("testing value %s failed" % path)
+    else:
+        raise PatchError("unexpected op %r" % kind)
     return doc

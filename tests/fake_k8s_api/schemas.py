@@ -6,6 +6,7 @@ retyped here). Built-in kinds carry no schema: the real server validates them wi
 import copy
 import functools
 import ipaddress
+import json
 import re
 from pathlib import Path
 
@@ -157,6 +158,8 @@ def to_json_schema(schema):
     if "(?i)" in out.get("pattern", ""):
         # Go's RE2 accepts `^(?i)...`; Python only takes a global flag at the very start.
         out["pattern"] = "(?i)" + out["pattern"].replace("(?i)", "")
+    if schema.get("x-kubernetes-list-type") == "set":
+        out["uniqueItems"] = True
     if schema.get("x-kubernetes-int-or-string"):
         out.pop("anyOf", None)
         out["type"] = ["integer", "string"]
@@ -189,24 +192,32 @@ def validator_for(resource):
 
 
 def schema_errors(resource, obj):
-    """Yield (field path, reason, detail) for every schema violation, Kubernetes-style."""
+    """Yield (field path, reason, detail) for every schema violation, worded as Kubernetes words them."""
     for error in sorted(validator_for(resource).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
-        field = field_path(error.absolute_path)
+        field, rule, value = field_path(error.absolute_path), error.validator_value, error.instance
         if error.validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", error.message)
             yield (field + "." if field else "") + (missing[0] if missing else "?"), "FieldValueRequired", \
                 "Required value"
         elif error.validator == "enum":
-            allowed = ", ".join('"%s"' % v for v in error.validator_value)
             yield field, "FieldValueNotSupported", "Unsupported value: %s: supported values: %s" % (
-                go_repr(error.instance), allowed)
+                go_repr(value), ", ".join(go_repr(v) for v in rule))
+        elif error.validator == "uniqueItems":
+            yield field, "FieldValueDuplicate", "Duplicate value: %s" % go_repr(value)
         elif error.validator == "type":
-            yield field, "FieldValueInvalid", "Invalid value: %s: %s in body must be of type %s: %s" % (
-                go_repr(type_name(error.instance)), field, " or ".join(_as_list(error.validator_value)),
-                go_repr(type_name(error.instance)))
+            yield field, "FieldValueTypeInvalid", "Invalid value: %s: %s in body must be of type %s: %s" % (
+                go_repr(type_name(value)), field, " or ".join(_as_list(rule)), go_repr(type_name(value)))
         else:
             yield field, "FieldValueInvalid", "Invalid value: %s: %s in body %s" % (
-                go_repr(error.instance), field, error.message)
+                go_repr(value), field, BOUND_MESSAGES.get(error.validator, "%s (" + error.validator + ")") % (rule,))
+
+
+BOUND_MESSAGES = {
+    "maximum": "should be less than or equal to %s", "minimum": "should be greater than or equal to %s",
+    "maxItems": "must have at most %s items", "minItems": "should have at least %s items",
+    "maxLength": "may not be more than %s bytes", "minLength": "should be at least %s chars long",
+    "pattern": "should match '%s'", "format": "must be of type %s",
+}
 
 
 def _as_list(value):
@@ -219,8 +230,9 @@ def type_name(value):
 
 
 def go_repr(value):
-    return '"%s"' % value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else \
-        repr(value)
+    if isinstance(value, str):
+        return '"%s"' % value
+    return json.dumps(value, sort_keys=True)
 
 
 def field_path(parts):

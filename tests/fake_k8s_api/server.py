@@ -259,7 +259,10 @@ class KubernetesAPI:
         url = urlsplit(raw_path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         if url.path.startswith("/_fake/"):
-            return self.hook(method, url.path, body)
+            try:
+                return self.hook(method, url.path, body)
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                return 400, {"error": "bad test hook request: %r" % error}, []
         headers = []
         try:
             self.raise_injected_fault(method, url.path)
@@ -429,6 +432,10 @@ class Request:
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise ApiError(400, "BadRequest", "metadata must be an object")
+        for key in ("name", "namespace", "generateName", "resourceVersion", "uid"):
+            if meta.get(key) is not None and not isinstance(meta[key], str):
+                raise ApiError(400, "BadRequest", "json: cannot unmarshal %s into Go struct field ObjectMeta.metadata"
+                               ".%s of type string" % (schemas.type_name(meta[key]), key))
         if self.name is not None and meta.setdefault("name", self.name) != self.name:
             raise ApiError(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)"
                            % (meta["name"], self.name))
@@ -467,14 +474,18 @@ class Request:
         self.prune(obj)
         schemas.apply_defaults(resource.schema, obj)
         calico = resource.group == "projectcalico.org"
-        if resource.aggregated:
-            calico_defaults.canonicalise_typed(resource.kind, obj)
-        if calico:
-            calico_defaults.apply_calico_defaults(resource.kind, obj, self.api.tiers and resource.aggregated)
-        causes = list(self.metadata_errors(obj)) + list(schemas.schema_errors(resource, obj))
-        if calico:
+        causes = list(self.metadata_errors(obj))
+        try:
+            if resource.aggregated:
+                calico_defaults.canonicalise_typed(resource.kind, obj)
+            if calico and not causes:
+                calico_defaults.apply_calico_defaults(resource.kind, obj, self.api.tiers and resource.aggregated)
+        except (AttributeError, TypeError, ValueError):
+            pass  # a malformed body: the schema check below names the field
+        causes.extend(schemas.schema_errors(resource, obj))
+        if calico and not causes:
             causes.extend(calico_defaults.calico_rule_errors(resource.kind, obj, old))
-        if resource.aggregated:
+        if resource.aggregated and not causes:
             causes.extend(calico_defaults.typed_rule_errors(resource.kind, obj))
         if causes:
             raise invalid(resource, obj["metadata"].get("name", ""), causes)
@@ -491,6 +502,11 @@ class Request:
             self.headers.extend(("Warning", '299 - "unknown field \\"%s\\""' % p) for p in dropped)
 
     def metadata_errors(self, obj):
+        for key in ("labels", "annotations"):
+            value = obj["metadata"].get(key)
+            if value is not None and not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+                yield "metadata." + key, "FieldValueTypeInvalid", "Invalid value: %s: must be a map of strings" % (
+                    json.dumps(value),)
         name = obj["metadata"].get("name")
         pattern = LABEL_RE if self.resource.kind == "Namespace" else NAME_RE
         if not name:

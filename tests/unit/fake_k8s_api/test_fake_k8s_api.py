@@ -1,6 +1,7 @@
 """The fake Kubernetes API, exercised through the real `kubernetes.dynamic.DynamicClient`."""
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -522,3 +523,40 @@ def test_case_insensitive_patterns_match_like_go(start):
     created = felix.create(body={"apiVersion": "crd.projectcalico.org/v1", "kind": "FelixConfiguration",
                                  "metadata": {"name": "default"}, "spec": {"logSeverityScreen": "info"}})
     assert created.spec.logSeverityScreen == "info"
+
+
+def random_value(rng, depth=0):
+    scalars = [None, 1, -5, 2.5, True, "", "80", "1.10", "10.0.0.0/8", "fd00::/64", "tcp", "Always", "all()"]
+    keys = ["spec", "ingress", "egress", "action", "protocol", "ports", "destination", "cidr", "blockSize",
+            "ipipMode", "types", "preDNAT", "controllers", "node", "asNumber", "labels", "name", "status", "tier"]
+    roll = rng.random()
+    if depth > 3 or roll < 0.3:
+        return rng.choice(scalars)
+    if roll < 0.6:
+        return [random_value(rng, depth + 1) for dummy in range(rng.randint(0, 3))]
+    return {rng.choice(keys): random_value(rng, depth + 1) for dummy in range(rng.randint(0, 4))}
+
+
+@pytest.mark.parametrize("mode", ["aggregated", "native"])
+def test_malformed_requests_never_get_a_server_error(mode):
+    """Any body or patch answers 2xx or a 4xx Status, never a crash of the fake itself."""
+    rng = random.Random(7)
+    api = KubernetesAPI(mode, schema_dir=crd_schema_dir())
+    patch_types = ["application/merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml",
+                   "application/strategic-merge-patch+json"]
+    for dummy in range(800):
+        resource = rng.choice(api.catalog)
+        path = "/".join(filter(None, ["/api" if not resource.group else "/apis", resource.group, resource.version,
+                                      "namespaces/default" if resource.namespaced else "", resource.plural]))
+        body = {"apiVersion": resource.group_version, "kind": resource.kind, "metadata": {"name": "a"},
+                "spec": random_value(rng)}
+        method = rng.choice(["POST", "PUT", "PATCH", "PATCH", "DELETE", "GET"])
+        content_type = rng.choice(patch_types) if method == "PATCH" else "application/json"
+        if content_type == "application/json-patch+json":
+            body = [{"op": rng.choice(["add", "remove", "replace", "test", "move"]), "from": "/spec",
+                     "path": rng.choice(["", "/spec", "/spec/x/y", "/metadata/name"]), "value": random_value(rng)}]
+        if method != "POST":
+            path += rng.choice(["/a", "/a/status"])
+        query = rng.choice(["", "?dryRun=All", "?fieldValidation=Strict", "?fieldManager=m"])
+        status, result, _headers = api.dispatch(method, path + query, content_type, json.dumps(body).encode())
+        assert status < 500, (method, path, body, result)
