@@ -2,8 +2,8 @@
 
 * the indexed matrix gives exactly the verdicts of one-by-one ``evaluate`` (pods, hosts, outside addresses);
 * without policies everything is allowed, and a pod no policy selects is open through its profile;
-* adding an Allow-only Kubernetes ingress policy never removes a permitted flow to a pod that a Kubernetes
-  policy already selected for ingress (Kubernetes policies are additive);
+* adding an Allow-only Kubernetes policy for one direction never removes a permitted flow of a pod that a
+  Kubernetes policy already selected in that direction (Kubernetes policies are additive);
 * every explanation names a policy and rule of the snapshot, a profile, a failsafe or a default deny;
 * the order in which objects are listed does not matter.
 """
@@ -105,8 +105,8 @@ def k8s_rules(draw, peer_field):
 
 
 @st.composite
-def k8s_policies(draw, name, ingress_only=False):
-    types = ["Ingress"] if ingress_only else draw(st.sampled_from((["Ingress"], ["Egress"], ["Ingress", "Egress"])))
+def k8s_policies(draw, name, types=None):
+    types = types or draw(st.sampled_from((["Ingress"], ["Egress"], ["Ingress", "Egress"])))
     spec = {"podSelector": label_selector(draw), "policyTypes": types}
     if "Ingress" in types:
         spec["ingress"] = draw(st.lists(k8s_rules("from"), max_size=2))
@@ -218,28 +218,29 @@ def test_without_policies_everything_is_allowed(cluster, port):
         assert verdict.allowed and verdict.stages[0].decided_by == "profile kns.%s allow" % ref.split("/")[0]
 
 
-def _ingress_knp_selected(snapshot):
+def _knp_selected(snapshot, direction):
     selected = set()
     for endpoint in snapshot.weps.values():
-        for _, policies in snapshot.applicable(endpoint, "normal", "ingress"):
-            if any(p.kind == "KubernetesNetworkPolicy" for p in policies):
+        for tier_policies in snapshot.applicable(endpoint, "normal", direction):
+            if any(p.kind == "KubernetesNetworkPolicy" for p in tier_policies[1]):
                 selected.add(endpoint.ref)
     return selected
 
 
 @SETTINGS
-@given(clusters(), policy_mixes(), st.data(), st.sampled_from((80, 8080, 8050)))
-def test_adding_an_allow_only_kubernetes_policy_removes_no_permitted_flow(cluster, policies, data, port):
+@given(clusters(), policy_mixes(), st.data(), st.sampled_from((80, 8080, 8050)), st.sampled_from(("Ingress", "Egress")))
+def test_adding_an_allow_only_kubernetes_policy_removes_no_permitted_flow(cluster, policies, data, port, direction):
     before = Snapshot.from_objects(cluster + policies)
-    added = data.draw(k8s_policies("added", ingress_only=True))
+    added = data.draw(k8s_policies("added", types=[direction]))
     after = Snapshot.from_objects(cluster + policies + [added])
-    selected = _ingress_knp_selected(before)
+    selected = _knp_selected(before, direction.lower())
     old = reachability_matrix(before, None, None, "TCP", port)
     new = reachability_matrix(after, None, None, "TCP", port)
     assert old["sources"] == new["sources"]
     for i, src in enumerate(old["sources"]):
         for j, dst in enumerate(old["destinations"]):
-            if dst in selected and old["allowed"][i][j]:
+            governed = dst if direction == "Ingress" else src
+            if governed in selected and old["allowed"][i][j]:
                 assert new["allowed"][i][j], evaluate(after, {"src": {"pod": src}, "dst": {"pod": dst},
                                                               "port": port}).explain()
 
