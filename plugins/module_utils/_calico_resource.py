@@ -45,6 +45,7 @@ USER_METADATA = ("name", "namespace", "labels", "annotations")
 # Labels and annotations Calico itself adds (for example the policy tier label): kept on replace.
 SERVER_KEY_PREFIXES = ("projectcalico.org/", "operator.tigera.io/")
 # Pasted from `kubectl get -o yaml`: never sent back as if the user wanted them.
+IMMUTABLE_FIELDS = {"IPPool": (("spec", "cidr"), ("spec", "blockSize"))}
 SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")
 
 
@@ -211,11 +212,36 @@ def desired_from(live, request, replace=False):
     return desired
 
 
-def validate_desired(desired):
+def _field(obj, path):
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
+def immutable_problems(live, desired):
+    """Fields Calico refuses to change on an existing object (an IPPool's CIDR and block size)."""
+    if live is None:
+        return []
+    before, after = normalized_view(live), normalized_view(desired)
+    problems = []
+    for path in IMMUTABLE_FIELDS.get(desired.get("kind"), ()):
+        old, new = _field(before, path), _field(after, path)
+        if old != new:
+            problems.append("%s is %r but the live %s has %r, and it cannot change: delete and recreate the object "
+                            "to change it" % (".".join(path), new, desired.get("kind"), old))
+    return problems
+
+
+def validate_desired(desired, live=None):
     try:
         check_resource(desired)
     except CalicoValidationError as exc:
         problems = list(getattr(exc, "problems", None) or [str(exc)])
+        kind = desired.get("kind")
+        name = (desired.get("metadata") or {}).get("name")
+        raise CalicoRequestError("Invalid %s %r: %s" % (kind, name, "; ".join(problems)), problems)
+    problems = immutable_problems(live, desired)
+    if problems:
         kind = desired.get("kind")
         name = (desired.get("metadata") or {}).get("name")
         raise CalicoRequestError("Invalid %s %r: %s" % (kind, name, "; ".join(problems)), problems)
@@ -273,7 +299,7 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False):
             desired = remove_paths(live, unset)
         else:
             desired = desired_from(live, request, replace)
-        validate_desired(desired)
+        validate_desired(desired, live)
         if live is not None and same_as_calico_sees_it(live, desired):
             return _result(False, "none", live, live, live)
         method = "created" if live is None else ("replaced" if replace and not unset else "patched")

@@ -415,3 +415,24 @@ def test_a_write_the_server_treats_as_no_op_is_not_a_change():
     stored["metadata"]["resourceVersion"] = "8"
     assert engine.really_changed(live, stored)
     assert engine.really_changed(None, stored)
+
+
+@pytest.mark.parametrize("change, fragment", [
+    ({"blockSize": 29}, "spec.blockSize is 29 but the live IPPool has 26"),
+    ({"cidr": "10.1.0.0/16"}, "spec.cidr is '10.1.0.0/16'"),
+])
+def test_immutable_pool_fields_fail_before_writing(change, fragment):
+    pool = {"kind": "IPPool", "metadata": {"name": "p"}, "spec": {"cidr": "10.0.0.0/16", "blockSize": 26}}
+    client = StubClient([pool])
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(client, {"kind": "IPPool", "metadata": {"name": "p"}, "spec": change})
+    assert fragment in str(caught.value)
+    assert client.writes == []
+
+
+def test_immutable_fields_given_unchanged_are_fine():
+    pool = {"kind": "IPPool", "metadata": {"name": "p"}, "spec": {"cidr": "10.0.0.0/16", "blockSize": 26}}
+    client = StubClient([pool])
+    result = engine.apply_request(client, {"kind": "IPPool", "metadata": {"name": "p"},
+                                           "spec": {"cidr": "10.0.0.0/16", "natOutgoing": True}})
+    assert result["changed"]
