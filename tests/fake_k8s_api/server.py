@@ -602,8 +602,10 @@ class Request:
             raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: %s"
                            % error, {})
         self.check_identity(obj)
-        if obj["metadata"].get("resourceVersion") != old["metadata"]["resourceVersion"]:
+        sent = obj["metadata"].get("resourceVersion")  # a patch may carry one as a precondition
+        if sent and sent != old["metadata"]["resourceVersion"]:
             raise conflict(self.resource, self.name)
+        obj["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         return self.finish_update(obj, old)
 
     def apply(self, patch):

@@ -560,3 +560,17 @@ def test_malformed_requests_never_get_a_server_error(mode):
         query = rng.choice(["", "?dryRun=All", "?fieldValidation=Strict", "?fieldManager=m"])
         status, result, _headers = api.dispatch(method, path + query, content_type, json.dumps(body).encode())
         assert status < 500, (method, path, body, result)
+
+
+def test_a_patch_carrying_a_stale_resource_version_is_a_conflict(native):
+    _fake, dyn = native
+    policies = dyn.resources.get(api_version=V3, kind="GlobalNetworkPolicy")
+    created = policies.create(body=gnp("pre"))
+    stale = created.metadata.resourceVersion
+    policies.patch(name="pre", body={"spec": {"order": 1}}, content_type="application/merge-patch+json")
+    with pytest.raises(dyn_errors.ConflictError):
+        policies.patch(name="pre", body={"metadata": {"resourceVersion": stale}, "spec": {"order": 2}},
+                       content_type="application/merge-patch+json")
+    unconditional = policies.patch(name="pre", body={"metadata": {"resourceVersion": None}, "spec": {"order": 3}},
+                                   content_type="application/merge-patch+json")
+    assert unconditional.spec.order == 3
