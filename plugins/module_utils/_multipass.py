@@ -964,11 +964,23 @@ class VmReconciler:
                 self.warnings.append('cloud-init on %s finished with recoverable errors (%s)'
                                      % (self.name, self.cloud_init_status))
                 return
+            if not status:
+                self._start_if_left_stopped()
             if self._clock() >= deadline:
                 raise MultipassError('cloud-init on %s did not finish within cloud_init_timeout=%ss (last: %s)'
                                      % (self.name, self.cloud_init_timeout, self.cloud_init_status),
                                      kind='timeout', rc=rc, stdout=out, stderr=err)
             self._sleep(self.poll_interval)
+
+
+    def _start_if_left_stopped(self):
+        """A guest that cloud-init rebooted can come back Stopped; the request wants it running."""
+        if self.check_mode:
+            return
+        live = self.cli.info(self.name)
+        if live is not None and live['state'] == STOPPED:
+            self.warnings.append('%s stopped while cloud-init ran (a cloud-init reboot); started it again' % self.name)
+            self._mutate(['start', self.name], new_state=RUNNING)
 
 
 def cloud_init_status_word(output):

@@ -75,6 +75,8 @@ options:
       - The content is passed on standard input (C(--cloud-init -)), because the Linux snap cannot read files
         outside the user's home folder.
       - Mutually exclusive with O(cloud_init_file).
+      - The content appears in the task's invocation at higher verbosity; keep secrets out of it or set
+        C(no_log) on the task.
     type: raw
   cloud_init_file:
     description:

@@ -440,6 +440,25 @@ def test_wait_for_cloud_init(vm):
     assert result['cloud_init_status'] == 'status: done' and not result['changed']
 
 
+def test_vm_left_stopped_by_a_cloud_init_reboot_is_started(vm):
+    stub = StubMultipass()
+    real_exec = stub.do_exec
+    reboots = [1]
+
+    def rebooting_exec(args, data):
+        if reboots[0]:
+            reboots[0] -= 1
+            stub.vms[args[0]]['state'] = 'Stopped'
+            return 2, '', 'exec failed: ssh connection failed'
+        return real_exec(args, data)
+
+    stub.do_exec = rebooting_exec
+    result = vm(stub, name='n', state='started', wait_for_cloud_init=True)
+    assert [m[0] for m in stub.mutations] == ['launch', 'start']
+    assert result['cloud_init_status'] == 'status: done'
+    assert any('cloud-init reboot' in str(w) for w in result['warnings'])
+
+
 def test_cloud_init_error_fails(vm):
     stub = StubMultipass({'n': {}}, overrides={'exec': (1, 'status: error\n', '')})
     result = vm(stub, name='n', wait_for_cloud_init=True)
