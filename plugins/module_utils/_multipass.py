@@ -933,6 +933,9 @@ class VmReconciler:
         return False
 
     def _recreate(self):
+        # Rebuilding destroys the VM's disk: hold it to the same proof as a teardown.
+        if self.require_marker and self.marker:
+            self._verify_marker()
         self._mutate(['delete', '--purge', self.name])
         self.sim = None
         self._launch()

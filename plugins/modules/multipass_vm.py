@@ -92,9 +92,9 @@ options:
     default: calicolab.ccol1
   require_marker:
     description:
-      - With O(state=absent), delete the VM only when its cloud-init user data (cloud-init's copy in
-        C(/var/lib/cloud/instance/user-data.txt), read with C(multipass exec <name> -- sudo cat)) carries the
-        O(lab_marker) line.
+      - With O(state=absent), and before O(recreate=true) rebuilds a VM, act only when its cloud-init user data
+        (cloud-init's copy in C(/var/lib/cloud/instance/user-data.txt), read with
+        C(multipass exec <name> -- sudo cat)) carries the O(lab_marker) line.
       - A VM that is not running is started (a C(Deleted) one recovered first) to read the marker, and stopped
         again when the marker is missing.
     type: bool

@@ -345,6 +345,13 @@ def test_recreate_rebuilds_instead_of_resizing(vm):
     assert stub.vms['n']['disk'] == 5 * GIB and result['changed']
 
 
+def test_recreate_refuses_a_vm_without_the_marker(vm):
+    stub = StubMultipass({'n': {'disk': 10 * GIB, 'user_data': '#cloud-config\n'}})
+    result = vm(stub, name='n', disk='5G', recreate=True)
+    assert result['failed'] and result['error_kind'] == 'marker_missing'
+    assert stub.mutations == [] and stub.vms['n']['disk'] == 10 * GIB
+
+
 def test_resize_needs_1_10(vm):
     stub = StubMultipass({'n': {'state': 'Stopped', 'memory': GIB}}, version='1.9.2')
     stub.vms['n']['state'] = 'Running'  # info then reports guest totals: 0.96G for 1G
