@@ -10,8 +10,8 @@ What it reproduces, and from where
   any change outside metadata and status (custom resources), `metadata.namespace` filled from the URL,
   `generateName`; lists named `<Kind>List` carrying the list resourceVersion, label selectors (`=`, `==`, `!=`,
   `in`, `notin`, `k`, `!k`) and field selectors on metadata.name/metadata.namespace; a namespaced create in a missing
-  namespace is 404 `namespaces "x" not found`; deleting a namespace deletes what it holds (immediately, no
-  Terminating phase).
+  namespace is 404 `namespaces "x" not found`; deleting a namespace deletes what it holds at once (the response
+  shows phase Terminating, but nothing lingers).
 * Writes: POST (409 AlreadyExists), PUT (404 when missing; custom resources need metadata.resourceVersion, 422
   when absent, 409 Conflict when stale, as Kubernetes refuses unconditional updates of custom resources and Calico's
   clientv3 requires it), PATCH as merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge (415 for
@@ -22,8 +22,10 @@ What it reproduces, and from where
 * Custom resources (projectcalico.org/v3, crd.projectcalico.org/v1, operator.tigera.io/v1) are checked against the
   upstream CRD `openAPIV3Schema` in the shared reference folder, as the structural-schema pipeline does: unknown
   fields are pruned with a `Warning` header, or refused with 400 BadRequest `strict decoding error: unknown field`
-  under `fieldValidation=Strict`; `default:` values are applied; violations are 422 Invalid with one cause per
-  field. Status subresources: writes to the main resource keep the stored status.
+  under `fieldValidation=Strict`; `default:` values are applied on write (and on read for CRD storage);
+  int-or-string, nullable, `x-kubernetes-list-type: set` (Duplicate value) and the cidr/date-time formats are
+  honoured; violations are 422 Invalid with one cause per field. Status subresources: writes to the main resource
+  keep the stored status, `/status` writes change only the status.
 * Calico (shared/reference/calico-facts.md sections 1-2): how `projectcalico.org/v3` is present per mode
   (`aggregated`: APIService v3.projectcalico.org backed by the calico-api Service plus the crd.projectcalico.org/v1
   CRDs; `native`: v3 served from CRDs, whose APIService is Local as for every CRD group; `crd-only`: only
@@ -46,11 +48,13 @@ server validates with clientv3's Go validator, which the v3 CRD schema only appr
 applies the same Calico defaults, which calico-facts attributes to api/pkg/defaults at v3.32 without saying which
 component runs them. Tier existence and policy-name rules are not checked. The crd.projectcalico.org/v1 and
 projectcalico.org/v3 stores are independent (no conversion between them), and the Calico controllers' side effects
-(FelixConfiguration ipipEnabled, auto host endpoints) are not simulated. Built-in kinds are stored as given, without
-validation. A dry-run create returns no resourceVersion.
+(FelixConfiguration ipipEnabled, auto host endpoints) are not simulated. Built-in kinds are stored as given; only
+their metadata (name, label and annotation types) is checked. A dry-run create returns no resourceVersion.
 
 Run it in-process with `FakeKubernetesAPI`, or as a process:
-`python tests/fake_k8s_api/server.py --mode native --port 0 --port-file F --kubeconfig K --pid-file P`.
+`python tests/fake_k8s_api/server.py --mode native --port 0 --port-file F --kubeconfig K --pid-file P`
+(the port file is written last, once the server listens). `kubernetes.dynamic.DynamicClient` caches discovery in
+`$TMPDIR/osrcp-<md5 of the URL>.json`: when ports are reused across modes, give each run its own cache file or TMPDIR.
 Test hooks (not Kubernetes API) live under `/_fake/`: `requests` (GET the log of {method, path, query,
 content_type, status}; DELETE resets it), `faults` (POST one fault or a list: {method (default any), path_prefix,
 status, reason, message, details, times (default 1, null for always), delay (seconds)}; DELETE clears them),
