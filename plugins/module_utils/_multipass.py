@@ -975,7 +975,6 @@ class VmReconciler:
                                      kind='timeout', rc=rc, stdout=out, stderr=err)
             self._sleep(self.poll_interval)
 
-
     def _start_if_left_stopped(self):
         """A guest that cloud-init rebooted can come back Stopped; the request wants it running."""
         if self.check_mode:
