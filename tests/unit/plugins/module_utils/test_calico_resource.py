@@ -436,3 +436,145 @@ def test_immutable_fields_given_unchanged_are_fine():
     result = engine.apply_request(client, {"kind": "IPPool", "metadata": {"name": "p"},
                                            "spec": {"cidr": "10.0.0.0/16", "natOutgoing": True}})
     assert result["changed"]
+
+
+# ------------------------------------------------------------------ the Kubernetes client options
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils import _k8s_client as k8s  # noqa: E402
+
+
+def _kubeconfig(server="http://127.0.0.1:6443"):
+    return {"apiVersion": "v1", "kind": "Config", "current-context": "c",
+            "clusters": [{"name": "c", "cluster": {"server": server}}],
+            "users": [{"name": "u", "user": {"token": "tok"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}},
+                         {"name": "other", "context": {"cluster": "c", "user": "u"}}]}
+
+
+@pytest.mark.skipif(not k8s.HAS_K8S, reason="needs the kubernetes library")
+@pytest.mark.parametrize("auth, expected", [
+    ({"kubeconfig": _kubeconfig()}, {"host": "http://127.0.0.1:6443", "token": "Bearer tok"}),
+    ({"kubeconfig": _kubeconfig(), "context": "other", "host": "https://h:6443"}, {"host": "https://h:6443"}),
+    ({"host": "https://h:6443", "api_key": "abc"}, {"host": "https://h:6443", "token": "Bearer abc"}),
+    ({"host": "https://h:6443", "username": "u", "password": "p"}, {"token": "Basic dTpw"}),
+    ({"host": "https://h", "validate_certs": False, "ca_cert": "/ca", "client_cert": "/c", "client_key": "/k"},
+     {"verify_ssl": False, "ssl_ca_cert": "/ca", "cert_file": "/c", "key_file": "/k"}),
+    ({"host": "https://h", "proxy": "http://proxy:3128", "no_proxy": "10.0.0.0/8",
+      "proxy_headers": {"proxy_basic_auth": "a:b", "user_agent": "x", "basic_auth": None}},
+     {"proxy": "http://proxy:3128", "no_proxy": "10.0.0.0/8",
+      "proxy_headers": {"proxy-authorization": "Basic YTpi", "user-agent": "x"}}),
+], ids=["kubeconfig-dict", "context-and-host-override", "host-token", "basic-auth", "tls", "proxy"])
+def test_build_configuration(auth, expected):
+    full = dict((name, None) for name in k8s.AUTH_OPTION_NAMES)
+    full.update(auth)
+    configuration = k8s.build_configuration(full)
+    for attribute, value in expected.items():
+        if attribute == "token":
+            assert configuration.get_api_key_with_prefix("BearerToken", alias="authorization") == value
+        else:
+            assert getattr(configuration, attribute) == value
+
+
+@pytest.mark.skipif(not k8s.HAS_K8S, reason="needs the kubernetes library")
+def test_a_missing_kubeconfig_file_is_a_clear_error(tmp_path):
+    full = dict((name, None) for name in k8s.AUTH_OPTION_NAMES)
+    full["kubeconfig"] = str(tmp_path / "nope")
+    with pytest.raises(k8s.CalicoApiError) as caught:
+        k8s.build_configuration(full)
+    assert "Could not load the kubeconfig" in str(caught.value)
+
+
+def test_auth_arg_spec_hides_secrets():
+    assert k8s.K8S_AUTH_ARG_SPEC["api_key"]["no_log"] is True
+    assert k8s.K8S_AUTH_ARG_SPEC["password"]["no_log"] is True
+    assert k8s.K8S_AUTH_ARG_SPEC["proxy_headers"]["options"]["proxy_basic_auth"]["no_log"] is True
+
+
+# ------------------------------------------------------------------ against the in-process fake API server
+
+try:
+    from ansible_collections.calicolab.ccol1.tests.fake_k8s_api import FakeKubernetesAPI
+    from ansible_collections.calicolab.ccol1.tests.shared_reference import MISSING_REASON, crd_schema_dir
+    FAKE_REASON = MISSING_REASON if crd_schema_dir() is None else None
+except ImportError as exc:  # the fake needs PyYAML and the tests folder on the path
+    FAKE_REASON = "the fake Kubernetes API cannot be imported: %s" % exc
+
+needs_fake = pytest.mark.skipif(bool(FAKE_REASON) or not k8s.HAS_K8S,
+                                reason=FAKE_REASON or "needs the kubernetes library")
+
+
+@pytest.fixture
+def fake_api():
+    servers = []
+
+    def start(mode="native", tiers=True):
+        fake = FakeKubernetesAPI(mode=mode, tiers=tiers, schema_dir=crd_schema_dir())
+        fake.start()
+        servers.append(fake)
+        return fake
+
+    yield start
+    for fake in servers:
+        fake.stop()
+
+
+def _auth_for(fake):
+    auth = dict((name, None) for name in k8s.AUTH_OPTION_NAMES)
+    auth.update(host=fake.url, api_key=fake.token)
+    return auth
+
+
+@needs_fake
+@pytest.mark.parametrize("mode", ["native", "aggregated"])
+def test_unchanged_apply_costs_one_get_once_discovery_is_cached(fake_api, tmp_path, mode):
+    fake = fake_api(mode)
+    cache = str(tmp_path / "discovery.json")
+    request = gnp(selector="all()", ingress=[{"action": "Allow", "protocol": "TCP",
+                                              "destination": {"ports": ["80"]}}])
+    client = k8s.connect(_auth_for(fake), cache_file=cache)
+    assert client.api_kind == mode
+    assert engine.apply_request(client, request)["changed"]
+    cold = [(r["method"], r["path"]) for r in fake.requests]
+    assert ("GET", "/apis") in cold and cold[-1][0] == "POST"
+    fake.clear_requests()
+    client = k8s.connect(_auth_for(fake), cache_file=cache)
+    result = engine.apply_request(client, request)
+    assert not result["changed"]
+    assert [(r["method"], r["path"]) for r in fake.requests] == [
+        ("GET", "/apis/projectcalico.org/v3/globalnetworkpolicies/allow-dns")]
+
+
+@needs_fake
+@pytest.mark.parametrize("mode, fragment", [("crd-only", "Only the crd.projectcalico.org/v1"),
+                                            ("none", "No Calico API group")])
+def test_no_v3_api_is_one_clear_error(fake_api, tmp_path, mode, fragment):
+    fake = fake_api(mode)
+    with pytest.raises(k8s.CalicoApiUnavailable) as caught:
+        k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    assert fragment in str(caught.value) and "APIServer" in str(caught.value)
+    assert [r for r in fake.requests if r["method"] != "GET"] == []
+
+
+@needs_fake
+def test_a_stale_cache_that_still_lists_v3_is_noticed(fake_api, tmp_path):
+    cache = str(tmp_path / "shared-cache.json")
+    native = fake_api("native")
+    k8s.connect(_auth_for(native), cache_file=cache).resource("GlobalNetworkPolicy")
+    crd_only = fake_api("crd-only")
+    client = k8s.connect(_auth_for(crd_only), cache_file=cache)  # the cache still says v3 is there
+    with pytest.raises(k8s.CalicoApiUnavailable):
+        engine.apply_request(client, gnp(selector="all()"))
+    assert [r for r in crd_only.requests if r["method"] != "GET"] == []
+
+
+@needs_fake
+def test_server_side_rejection_is_readable(fake_api, tmp_path):
+    fake = fake_api("native")
+    fake.inject_fault(method="POST", status=422, reason="Invalid", message="IPPool \"p\" is invalid",
+                      details={"name": "p", "causes": [{"field": "spec.cidr", "reason": "FieldValueInvalid",
+                                                        "message": "Invalid value: \"x\""}]})
+    client = k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    with pytest.raises(k8s.CalicoApiError) as caught:
+        engine.apply_request(client, {"kind": "IPPool", "metadata": {"name": "p"}, "spec": {"cidr": "10.9.0.0/24"}})
+    assert caught.value.status == 422
+    assert "field spec.cidr: Invalid value: \"x\" (FieldValueInvalid)" in str(caught.value)
