@@ -27,6 +27,7 @@ options:
   name:
     description:
       - Name of the FelixConfiguration, V(default) or V(node.<node name>).
+      - When neither O(name) nor O(node) is given, the cluster-wide V(default) is managed.
       - Mutually exclusive with O(node).
     type: str
   node:
