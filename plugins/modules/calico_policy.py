@@ -154,6 +154,12 @@ method:
   returned: always
   type: str
   sample: patched
+problems:
+  description: On bad input, each problem found (field, value and what is allowed); nothing was written.
+  returned: failure
+  type: list
+  elements: str
+  sample: ['spec.blockSize is 33: expected an integer from 20 to 32 for IPv4.']
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
