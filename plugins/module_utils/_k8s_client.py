@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import hashlib
 import json
 import os
@@ -246,9 +247,24 @@ class CalicoClient:
             try:
                 self._resources[kind] = self.dynamic.resources.get(api_version=CALICO_API_VERSION, kind=kind)
             except dyn_exceptions.ResourceNotFoundError:
-                raise CalicoApiError("The projectcalico.org/v3 API on this cluster does not serve kind %s" % kind,
-                                     status=404)
+                raise CalicoApiError("The projectcalico.org/v3 API on this cluster does not serve kind %s%s"
+                                     % (kind, self._kind_hint(kind)), status=404)
         return self._resources[kind]
+
+    def served_kinds(self):
+        try:
+            found = self.dynamic.resources.search(prefix="apis", group=CALICO_GROUP, api_version=CALICO_VERSION)
+        except Exception:  # only used to word an error
+            return []
+        return sorted(set(r.kind for r in found if not r.kind.endswith("List")))
+
+    def _kind_hint(self, kind):
+        kinds = self.served_kinds()
+        if not kinds:
+            return ""
+        close = difflib.get_close_matches(kind, kinds, n=1)
+        hint = " (did you mean %s?)" % close[0] if close else ""
+        return "%s; it serves: %s" % (hint, ", ".join(kinds))
 
     def serves_kind(self, kind):
         try:

@@ -578,3 +578,13 @@ def test_server_side_rejection_is_readable(fake_api, tmp_path):
         engine.apply_request(client, {"kind": "IPPool", "metadata": {"name": "p"}, "spec": {"cidr": "10.9.0.0/24"}})
     assert caught.value.status == 422
     assert "field spec.cidr: Invalid value: \"x\" (FieldValueInvalid)" in str(caught.value)
+
+
+@needs_fake
+def test_an_unknown_kind_names_the_closest_served_kind(fake_api, tmp_path):
+    fake = fake_api("native")
+    client = k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    with pytest.raises(k8s.CalicoApiError) as caught:
+        engine.apply_request(client, {"kind": "GlobalNetworkPolicies", "metadata": {"name": "x"}, "spec": {}})
+    assert "does not serve kind GlobalNetworkPolicies (did you mean GlobalNetworkPolicy?)" in str(caught.value)
+    assert "IPPool" in str(caught.value)
