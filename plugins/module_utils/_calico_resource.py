@@ -258,6 +258,23 @@ def _result(changed, method, before, after, resource):
     }
 
 
+def differing_paths(before, after, prefix=""):
+    """Dotted paths set in ``before`` that ``after`` lacks or holds differently (lists compare whole).
+
+    Fields only ``after`` has are left out: those are the server's defaults, not lost requests.
+    """
+    if before is None:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        paths = []
+        for key in sorted(set(before) | set(after), key=str):
+            if key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
+                continue
+            paths.extend(differing_paths(before.get(key), after.get(key), "%s%s." % (prefix, key)))
+        return paths
+    return [] if before == after else [prefix.rstrip(".")]
+
+
 def _resource_version(obj):
     return ((obj or {}).get("metadata") or {}).get("resourceVersion")
 
@@ -312,7 +329,13 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False):
                 continue  # someone else wrote (or created) it meanwhile: read again and recompute
             raise
         stored = stored or desired
-        return _result(really_changed(live, stored), method, live, stored, stored)
+        result = _result(really_changed(live, stored), method, live, stored, stored)
+        not_kept = differing_paths(normalized_view(desired), normalized_view(stored))
+        if not_kept:
+            result["warnings"] = [
+                "The API server did not store %s as requested (an unknown field is pruned, or the server "
+                "defaults it differently), so the next run will report a change again." % ", ".join(not_kept)]
+        return result
     raise CalicoApiError("%s %r kept changing: gave up after %d conflicts" % (kind, name, MAX_ATTEMPTS), 409)
 
 
@@ -363,6 +386,8 @@ def run_module(module, request, unset=None, needs_kinds=None):
         module.fail_json(msg=str(exc), changed=False)
     except CalicoApiError as exc:
         module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     module.exit_json(**result)
 
 

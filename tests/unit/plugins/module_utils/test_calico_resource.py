@@ -588,3 +588,24 @@ def test_an_unknown_kind_names_the_closest_served_kind(fake_api, tmp_path):
         engine.apply_request(client, {"kind": "GlobalNetworkPolicies", "metadata": {"name": "x"}, "spec": {}})
     assert "does not serve kind GlobalNetworkPolicies (did you mean GlobalNetworkPolicy?)" in str(caught.value)
     assert "IPPool" in str(caught.value)
+
+
+def test_differing_paths():
+    assert engine.differing_paths({"a": 1, "b": {"c": 1, "d": [1]}}, {"a": 1, "b": {"c": 2, "d": [2]}}) == [
+        "b.c", "b.d"]
+    assert engine.differing_paths({"metadata": {"resourceVersion": "1"}}, {"metadata": {"resourceVersion": "2"}}) == []
+    assert engine.differing_paths({"spec": {"a": 1}}, {"spec": {"a": 1, "defaulted": "x"}}) == []
+    assert engine.differing_paths({"spec": {"a": 1}}, {"spec": {}}) == ["spec.a"]
+
+
+def test_a_field_the_server_drops_is_reported():
+    class PruningClient(StubClient):
+        def create(self, kind, body):
+            body = copy.deepcopy(body)
+            body["spec"].pop("mystery", None)
+            return super(PruningClient, self).create(kind, body)
+
+    request = {"kind": "GlobalNetworkSet", "metadata": {"name": "s"}, "spec": {"nets": ["10.0.0.0/8"], "mystery": 1}}
+    result = engine.apply_request(PruningClient(), request)
+    assert result["changed"]
+    assert "spec.mystery" in result["warnings"][0]
