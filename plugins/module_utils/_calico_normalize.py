@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Calico's defaults and canonical forms, so a desired object can be compared with the live one.
 
 Two objects that Calico stores identically normalise to equal dicts. The rules come from the shared reference

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Field rules for projectcalico.org/v3 resources, checked before anything is written.
 
 The rules are the ones Calico's own validator (clientv3 / the Calico API server) and the v3.32 CRD schemas

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Catalogue of FelixConfiguration (projectcalico.org/v3) spec fields and their value rules.
 
 The field list follows the FelixConfiguration type of Calico v3.32.1 (``api/pkg/apis/projectcalico/v3``); value

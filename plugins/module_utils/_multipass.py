@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab developers
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The multipass CLI in one place: find it, run it, detect its version, build argv, parse its JSON,
 map its errors, and reconcile one VM with a request.
 

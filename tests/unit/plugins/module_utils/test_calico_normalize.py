@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Tests of Calico defaults and canonical forms (calico-facts.md sections 1 and 2).
 
 The engine decides ``changed`` by normalize(merge(live, desired)) != normalize(live), so the tables below check

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Table-driven tests of the Calico v3 field rules (calico-facts.md sections 1 and 3).
 
 Each bad case names the one problem it expects: the field path, and fragments that show the value and what is

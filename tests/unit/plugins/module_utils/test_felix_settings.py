@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Tests of the FelixConfiguration catalogue: value rules, and a cross-check against the upstream v3.32.1 CRD."""
 
 from __future__ import absolute_import, division, print_function
