@@ -20,7 +20,11 @@ ccol1_setup() {
     ln -sfn "$CCOL1_ROOT" "$CCOL1_COLLECTIONS/ansible_collections/calicolab/ccol1"
 }
 
-ccol1_setup || { echo "dev-env: setting up the virtualenv or the collections failed" >&2; return 1 2>/dev/null || exit 1; }
+if ! ccol1_setup; then
+  echo "dev-env: setting up the virtualenv or the collections failed" >&2
+  # shellcheck disable=SC2317  # the exit is reached only when this file is run instead of sourced
+  return 1 2>/dev/null || exit 1
+fi
 export PATH="$CCOL1_VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$CCOL1_COLLECTIONS"
 export CCOL1_ROOT CCOL1_VENV CCOL1_COLLECTIONS

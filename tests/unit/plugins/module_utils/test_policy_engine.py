@@ -132,7 +132,7 @@ def assert_explained(snapshot, verdict):
     assert verdict.stages
     for stage in verdict.stages:
         assert_stage_names_real_things(snapshot, stage)
-    for _, _, backend in verdict.backends or ():
+    for _label, _port, backend in verdict.backends or ():
         for stage in backend.stages:
             assert_stage_names_real_things(snapshot, stage)
     denied = [s for s in verdict.stages if s.decision == "deny"]
@@ -391,13 +391,13 @@ YAOBANK_STEPS = [
 
 def yaobank_objects_after(step_count):
     objects = yaobank_lab()
-    for _, change, _ in YAOBANK_STEPS[:step_count]:
+    for _name, change, _flows in YAOBANK_STEPS[:step_count]:
         objects = change(objects)
     return objects
 
 
 def _yaobank_flows():
-    for number, (name, _, flows) in enumerate(YAOBANK_STEPS, 1):
+    for number, (name, _change, flows) in enumerate(YAOBANK_STEPS, 1):
         for index, expected in enumerate(flows):
             yield pytest.param(number, expected, id="step %s #%d" % (name, index))
 
@@ -415,7 +415,7 @@ def test_yaobank_nodeport_verdict_names_backend_and_snat():
                                   "protocol": "TCP"})
     assert verdict.allowed
     assert "NodePort 30180 on control is Service yaobank/customer port 80" in verdict.note
-    assert [label for label, _, _ in verdict.backends] == ["pod yaobank/customer-6b8c7d9f4-x2x7k"]
+    assert [backend[0] for backend in verdict.backends] == ["pod yaobank/customer-6b8c7d9f4-x2x7k"]
     names = [stage.name for stage in verdict.stages]
     assert names[:2] == ["source", "host pre-DNAT"]
     assert names[-1] == "destination ingress"
@@ -576,7 +576,7 @@ def test_service_without_selector_uses_its_endpoints_and_local_traffic_policy():
     ]
     snapshot = Snapshot.from_objects(objects)
     verdict = evaluate(snapshot, {"src": {"pod": "dev/client-0"}, "dst": {"service": "prod/manual"}, "port": 7000})
-    assert [(label, port) for label, port, _ in verdict.backends] == [("pod prod/db-0", 6379), ("192.0.2.50", 6379)]
+    assert [(label, port) for label, port, _verdict in verdict.backends] == [("pod prod/db-0", 6379), ("192.0.2.50", 6379)]
     assert "2 of 2 backends reachable" in verdict.note
     # frontend-0 runs on node1: through node2 there is no local backend
     verdict = evaluate(snapshot, {"src": {"ip": "192.0.2.1"}, "dst": {"nodeport": {"node": "node2", "port": 30081}}})

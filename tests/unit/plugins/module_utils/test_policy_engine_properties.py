@@ -191,9 +191,11 @@ def sides_of(snapshot):
     return [{"pod": ref} for ref in sorted(snapshot.weps)] + [{"host": "n1"}, {"ip": "192.0.2.9"}, {"ip": "10.0.0.2"}]
 
 
+FLOW_KINDS = (("TCP", 80), ("TCP", 8080), ("TCP", 8050), ("UDP", 80), ("ICMP", None))
+
+
 @SETTINGS
-@given(clusters(), policy_mixes(), st.sampled_from((("TCP", 80), ("TCP", 8080), ("TCP", 8050), ("UDP", 80),
-                                                     ("ICMP", None))))
+@given(clusters(), policy_mixes(), st.sampled_from(FLOW_KINDS))
 def test_matrix_equals_single_flow_evaluation(cluster, policies, flow_kind):
     snapshot = Snapshot.from_objects(cluster + policies)
     protocol, port = flow_kind

@@ -346,8 +346,8 @@ def test_every_course_step_meets_its_expectations(lab, steps):
         snapshot = impact.build_snapshot(objects)
         rows, mismatches = impact.check_expectations(snapshot, step["expect"])
         assert len(rows) == len(step["expect"])
-        assert mismatches == [], (step["name"], [(row["source"], row["destination"], row["port"], row["explanation"])
-                                                  for row in mismatches])
+        mismatch_summary = [(row["source"], row["destination"], row["port"], row["explanation"]) for row in mismatches]
+        assert mismatches == [], (step["name"], mismatch_summary)
         for row in rows:
             assert row["decided_by"], (step["name"], row)
 
