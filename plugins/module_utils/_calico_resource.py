@@ -33,10 +33,14 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import
     connect,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
+    POLICY_KINDS,
     CalicoValidationError,
     check_resource,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize import normalize_resource
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize import (
+    _default_policy_types,
+    normalize_resource,
+)
 
 MAX_ATTEMPTS = 4
 NAMESPACED_KINDS = ("NetworkPolicy", "NetworkSet", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy")
@@ -50,11 +54,12 @@ SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", 
 
 
 class CalicoRequestError(Exception):
-    """Bad input: nothing was written. ``problems`` lists each one."""
+    """Bad input: nothing was written. ``problems`` lists each one; ``details`` are extra return values."""
 
-    def __init__(self, message, problems=None):
+    def __init__(self, message, problems=None, details=None):
         super(CalicoRequestError, self).__init__(message)
         self.problems = list(problems or [])
+        self.details = dict(details or {})
 
 
 # ---------------------------------------------------------------- merge-patch helpers (RFC 7386)
@@ -190,12 +195,39 @@ def prepare_request(request):
     return prepared
 
 
+def _has_defaulted_types(live):
+    """Is the live policy's ``types`` what Calico's defaulting gives for its rules (so maybe never chosen)?"""
+    spec = live.get("spec") or {}
+    types = spec.get("types")
+    if live.get("kind") not in POLICY_KINDS or not types:
+        return False
+    return set(types) == set(_default_policy_types(spec))
+
+
+def redefault_policy_types(live, request, merged):
+    """Drop a defaulted ``types`` from a merged policy so it is defaulted again from the merged rules.
+
+    Calico fills ``types`` on write when it is empty. Merging new egress rules into a policy stored with the
+    defaulted ``[Ingress]`` would otherwise keep ``[Ingress]``, and the new rules would never apply. A ``types``
+    the request gives is kept as given, and so is one Calico would not have chosen (a deliberate default-deny).
+    """
+    if (request.get("spec") or {}).get("types") is not None or not _has_defaulted_types(live):
+        return merged
+    spec = merged.get("spec") or {}
+    if set(_default_policy_types(spec)) == set(spec.get("types") or ()):
+        return merged  # the rules still default to the same types: leave the stored field alone
+    merged = copy.deepcopy(merged)
+    merged["spec"].pop("types", None)
+    return merged
+
+
 def desired_from(live, request, replace=False):
     """The object we want stored: request merged over live, or the request alone on replace."""
     if live is None:
         return strip_nones(request)
     if not replace:
-        return merge_patch(live, dict((k, v) for k, v in request.items() if k in ("metadata", "spec")))
+        merged = merge_patch(live, dict((k, v) for k, v in request.items() if k in ("metadata", "spec")))
+        return redefault_policy_types(live, request, merged)
     desired = strip_nones(request)
     live_meta = live.get("metadata") or {}
     meta = desired.setdefault("metadata", {})
@@ -301,10 +333,35 @@ def _write(client, kind, name, namespace, live, desired, replace):
     return "patched", client.patch(kind, name, namespace, patch)
 
 
-def apply_present(client, request, replace=False, unset=None, check_mode=False):
+def identity_object(request):
+    """apiVersion, kind and metadata name/namespace: enough to name the object a delete removes."""
+    kind, name, namespace = identity(request)
+    metadata = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": request.get("apiVersion") or CALICO_API_VERSION, "kind": kind, "metadata": metadata}
+
+
+def stored_view(obj):
+    """The object as Calico would store it (defaults and canonical forms applied), for predictions."""
+    return normalize_resource(user_view(obj))
+
+
+def _with_preview(result, preview, client, change):
+    """Run the caller's ``preview(client, change)`` before any write and keep what it returns."""
+    if preview is not None:
+        result["preview"] = preview(client, change)
+    return result
+
+
+def apply_present(client, request, replace=False, unset=None, check_mode=False, preview=None):
     """Create, patch or replace so the live object matches the request; unchanged objects are not written.
 
     ``unset`` lists key paths (e.g. ``[["spec", "wireguardEnabled"]]``) to remove instead of setting.
+    ``preview(client, change)``, when given, is called with the change about to be made (``{"state":
+    "present", "definition": <the desired object as Calico would store it>}``) before anything is written, also
+    in check mode and when nothing changes; it may raise CalicoRequestError to stop the write. Its return value
+    is the result's ``preview``.
     """
     request = prepare_request(request)
     kind, name, namespace = identity(request)
@@ -312,16 +369,18 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False):
         live = client.get(kind, name, namespace)
         if unset:
             if live is None:
-                return _result(False, "none", None, None, {})
+                return _with_preview(_result(False, "none", None, None, {}), preview, client,
+                                     {"state": "absent", "definition": identity_object(request)})
             desired = remove_paths(live, unset)
         else:
             desired = desired_from(live, request, replace)
         validate_desired(desired, live)
+        extra = _with_preview({}, preview, client, {"state": "present", "definition": stored_view(desired)})
         if live is not None and same_as_calico_sees_it(live, desired):
-            return _result(False, "none", live, live, live)
+            return dict(_result(False, "none", live, live, live), **extra)
         method = "created" if live is None else ("replaced" if replace and not unset else "patched")
         if check_mode:
-            return _result(True, method, live, desired, desired)
+            return dict(_result(True, method, live, desired, desired), **extra)
         try:
             method, stored = _write(client, kind, name, namespace, live, desired, replace and not unset)
         except CalicoApiError as exc:
@@ -329,7 +388,7 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False):
                 continue  # someone else wrote (or created) it meanwhile: read again and recompute
             raise
         stored = stored or desired
-        result = _result(really_changed(live, stored), method, live, stored, stored)
+        result = dict(_result(really_changed(live, stored), method, live, stored, stored), **extra)
         not_kept = differing_paths(normalized_view(desired), normalized_view(stored))
         if not_kept:
             result["warnings"] = [
@@ -339,38 +398,40 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False):
     raise CalicoApiError("%s %r kept changing: gave up after %d conflicts" % (kind, name, MAX_ATTEMPTS), 409)
 
 
-def apply_absent(client, request, check_mode=False):
-    """Delete the object; a missing object (or a 404 on delete) is unchanged."""
+def apply_absent(client, request, check_mode=False, preview=None):
+    """Delete the object; a missing object (or a 404 on delete) is unchanged. ``preview`` as in apply_present."""
     request = prepare_request(request)
     kind, name, namespace = identity(request)
     live = client.get(kind, name, namespace)
+    extra = _with_preview({}, preview, client, {"state": "absent", "definition": identity_object(request)})
     if live is None:
-        return _result(False, "none", None, None, {})
+        return dict(_result(False, "none", None, None, {}), **extra)
     if check_mode:
-        return _result(True, "deleted", live, None, {})
+        return dict(_result(True, "deleted", live, None, {}), **extra)
     try:
         client.delete(kind, name, namespace)
     except CalicoApiError as exc:
         if exc.status == 404:
-            return _result(False, "none", None, None, {})
+            return dict(_result(False, "none", None, None, {}), **extra)
         raise
-    return _result(True, "deleted", live, None, {})
+    return dict(_result(True, "deleted", live, None, {}), **extra)
 
 
-def apply_request(client, request, state="present", replace=False, unset=None, check_mode=False):
+def apply_request(client, request, state="present", replace=False, unset=None, check_mode=False, preview=None):
     if state == "absent" and unset:
-        return apply_present(client, request, unset=unset, check_mode=check_mode)
+        return apply_present(client, request, unset=unset, check_mode=check_mode, preview=preview)
     if state == "absent":
-        return apply_absent(client, request, check_mode=check_mode)
-    return apply_present(client, request, replace=replace, check_mode=check_mode)
+        return apply_absent(client, request, check_mode=check_mode, preview=preview)
+    return apply_present(client, request, replace=replace, check_mode=check_mode, preview=preview)
 
 
 # ---------------------------------------------------------------- the Ansible adapter
 
-def run_module(module, request, unset=None, needs_kinds=None):
+def run_module(module, request, unset=None, needs_kinds=None, preview=None, preview_key="preview"):
     """Connect, apply ``request`` as the module's state/replace say, and exit or fail the module.
 
     ``needs_kinds`` maps a kind the request depends on (e.g. Tier) to the error shown where it is not served.
+    ``preview`` is passed to apply_request; what it returns is returned as ``preview_key``.
     """
     params = module.params
     try:
@@ -379,15 +440,18 @@ def run_module(module, request, unset=None, needs_kinds=None):
             if not client.serves_kind(kind):
                 raise CalicoRequestError(why, [why])
         result = apply_request(client, request, state=params.get("state") or "present",
-                               replace=bool(params.get("replace")), unset=unset, check_mode=module.check_mode)
+                               replace=bool(params.get("replace")), unset=unset, check_mode=module.check_mode,
+                               preview=preview)
     except CalicoRequestError as exc:
-        module.fail_json(msg=str(exc), problems=exc.problems, changed=False)
+        module.fail_json(msg=str(exc), problems=exc.problems, changed=False, **exc.details)
     except CalicoApiUnavailable as exc:
         module.fail_json(msg=str(exc), changed=False)
     except CalicoApiError as exc:
         module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
     for warning in result.pop("warnings", []):
         module.warn(warning)
+    if "preview" in result:
+        result[preview_key] = result.pop("preview")
     module.exit_json(**result)
 
 

@@ -39,6 +39,7 @@ except ImportError:
     YAML_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils import _policy_engine as engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource import CalicoRequestError
 from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_report import (
     cell_from_verdict,
     endpoint_label,
@@ -580,7 +581,10 @@ def check_expectations(snapshot, expect, where="expect"):
 
 # ---------------------------------------------------------------- the adapter calico_policy's impact option calls
 
-IMPACT_ARG_SPEC = {"impact": {"type": "raw"}}
+IMPACT_ARG_SPEC = {
+    "impact": {"type": "raw"},
+    "impact_fail_on_flip": {"type": "bool", "default": False},
+}
 
 
 def preview_impact(source, change, flows_or_scope):
@@ -593,3 +597,64 @@ def preview_impact(source, change, flows_or_scope):
     checked = count_scope_flows(objects, flows_or_scope)
     flipped = impact_of_change(objects, change, flows_or_scope)
     return {"flows_checked": checked, "flipped": flipped, "summary": impact_summary(flipped)}
+
+
+def check_impact_scope(flows_or_scope, where="impact"):
+    """Refuse a malformed ``impact:`` before anything is read or written (flows are checked in full here)."""
+    if isinstance(flows_or_scope, (list, tuple)):
+        expand_scope([], flows_or_scope, where)
+        return
+    if not isinstance(flows_or_scope, dict):
+        raise ChangeError("%s must be a list of flows or {all_pod_pairs_in_namespaces: [...], protocol, port}, "
+                          "got %r" % (where, flows_or_scope))
+    check_scope_keys(flows_or_scope, where)
+    namespaces = flows_or_scope.get("all_pod_pairs_in_namespaces")
+    if isinstance(namespaces, str):
+        namespaces = [namespaces]
+    if not flows_or_scope.get("flows") and not namespaces:
+        raise ChangeError("%s needs all_pod_pairs_in_namespaces (a list of namespace names) or flows" % where)
+    if namespaces is not None and (not isinstance(namespaces, (list, tuple))
+                                   or not all(isinstance(name, str) and name for name in namespaces)):
+        raise ChangeError("%s.all_pod_pairs_in_namespaces must be a list of namespace names, got %r"
+                          % (where, namespaces))
+    expand_scope([], dict((key, value) for key, value in flows_or_scope.items()
+                          if key != "all_pod_pairs_in_namespaces"), where)
+
+
+def flip_refusal(preview):
+    """The error of ``impact_fail_on_flip``: one problem per flipped flow, the whole preview as ``impact``."""
+    count = len(preview["flipped"])
+    message = "impact_fail_on_flip: the change would flip %d of %d flows; nothing was written:\n%s" % (
+        count, preview["flows_checked"], "\n".join(preview["summary"]))
+    return CalicoRequestError(message, preview["summary"], {"impact": preview})
+
+
+def impact_preview_hook(flows_or_scope, fail_on_flip=False):
+    """The ``preview`` callback _calico_resource.apply_request takes, for a module's ``impact:`` option.
+
+    Returns None without a scope. The scope is checked at once (bad input fails before any API call); the
+    callback reads the live objects through the client, judges the change the apply engine is about to make
+    (the merged, defaulted object, or a delete), and refuses it when ``fail_on_flip`` and any flow flips.
+    """
+    if flows_or_scope is None:
+        return None
+    try:
+        check_impact_scope(flows_or_scope)
+    except ChangeError as exc:
+        raise CalicoRequestError(str(exc), [str(exc)])
+
+    def preview(client, change):
+        try:
+            result = preview_impact(client, change, flows_or_scope)
+        except ChangeError as exc:
+            raise CalicoRequestError("impact: %s" % exc, [str(exc)])
+        if fail_on_flip and result["flipped"]:
+            raise flip_refusal(result)
+        return result
+
+    return preview
+
+
+def impact_hook_from_params(params):
+    """calico_policy's ``impact`` and ``impact_fail_on_flip`` options → the preview callback, or None."""
+    return impact_preview_hook(params.get("impact"), bool(params.get("impact_fail_on_flip")))

@@ -88,8 +88,34 @@ options:
     description:
       - Labels of the policy object.
     type: dict
+  impact:
+    description:
+      - Before writing (and in check mode, where nothing is written), read the cluster's pods, namespaces,
+        services, nodes, host endpoints and policies, and report in RV(impact) every flow whose verdict the
+        change would flip, judged by the same policy engine as M(calicolab.ccol1.calico_reachability).
+      - The change judged is the object the task would store (the request merged into the live policy, with
+        Calico's defaults), or its deletion with O(state=absent).
+      - "Either a list of flows, each with C(src), C(dst), C(protocol) (default V(TCP)) and C(port), whose ends
+        are C({pod: <namespace>/<name>}), C({ip: <address>}), C({host: <node>}), or as destinations
+        C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}});"
+      - Or a dictionary with C(all_pod_pairs_in_namespaces), a list of namespaces whose every ordered pair of
+        distinct pods with an IP is a flow, C(protocol) (default V(TCP)) and C(port) (a port or a list of ports;
+        without it, each destination pod's declared container ports), and optionally C(flows), a list as above.
+      - Reading the cluster costs one list request per kind, also when the policy is unchanged.
+    type: raw
+  impact_fail_on_flip:
+    description:
+      - Fail the task, before writing anything, when any flow in O(impact) would flip; the failure carries
+        RV(impact). A guard for changes that must not alter connectivity.
+      - Ignored without O(impact).
+    type: bool
+    default: false
+notes:
+  - O(impact) needs read (list) access to Namespaces, Pods, ServiceAccounts, Services, Nodes, Kubernetes
+    NetworkPolicies and the Calico HostEndpoints, NetworkPolicies, GlobalNetworkPolicies and FelixConfigurations.
 seealso:
   - module: calicolab.ccol1.calico_resource
+  - module: calicolab.ccol1.calico_reachability
 """
 
 EXAMPLES = r"""
@@ -131,6 +157,49 @@ EXAMPLES = r"""
     name: allow-customer
     namespace: yaobank
     state: absent
+
+- name: Preview what protecting the database would change, without writing
+  calicolab.ccol1.calico_policy:
+    definition:
+      apiVersion: projectcalico.org/v3
+      kind: NetworkPolicy
+      metadata:
+        name: database-policy
+        namespace: yaobank
+      spec:
+        selector: app == "database"
+        ingress:
+          - action: Allow
+            protocol: TCP
+            source:
+              selector: app == "summary"
+            destination:
+              ports: [2379]
+    impact:
+      all_pod_pairs_in_namespaces: [yaobank]
+      protocol: TCP
+      port: 2379
+  check_mode: true
+  register: preview
+
+- name: Show the flows it would flip
+  ansible.builtin.debug:
+    var: preview.impact.summary
+
+- name: Raise the order of a policy, but only if no connection changes
+  calicolab.ccol1.calico_policy:
+    name: database-policy
+    namespace: yaobank
+    order: 100
+    impact:
+      - src: {pod: yaobank/summary-0}
+        dst: {pod: yaobank/database-0}
+        protocol: TCP
+        port: 2379
+      - src: {pod: yaobank/customer-0}
+        dst: {service: yaobank/summary}
+        port: 80
+    impact_fail_on_flip: true
 """
 
 RETURN = r"""
@@ -154,6 +223,63 @@ method:
   returned: always
   type: str
   sample: patched
+impact:
+  description:
+    - The flows of O(impact) whose verdict the change flips; also returned by the failure of
+      O(impact_fail_on_flip).
+  returned: when O(impact) is given
+  type: dict
+  contains:
+    flows_checked:
+      description: How many flows were judged.
+      type: int
+      sample: 12
+    flipped:
+      description: Each flow whose verdict flips.
+      type: list
+      elements: dict
+      contains:
+        flow:
+          description: The flow as evaluated (C(src), C(dst), C(protocol), C(port)).
+          type: dict
+        source:
+          description: Label of the source.
+          type: str
+          sample: yaobank/customer-0
+        destination:
+          description: Label of the destination.
+          type: str
+          sample: yaobank/database-0
+        protocol:
+          description: Protocol of the flow.
+          type: str
+          sample: TCP
+        port:
+          description: Destination port of the flow.
+          type: raw
+          sample: 2379
+        allowed_before:
+          description: The verdict before the change.
+          type: bool
+          sample: true
+        allowed_after:
+          description: The verdict after the change.
+          type: bool
+          sample: false
+        deciding_policy_after:
+          description: The policy and rule (or profile, failsafe, default deny) that decides after the change.
+          type: str
+        before:
+          description: The verdict before the change (C(allowed), C(decided_by), C(explanation)).
+          type: dict
+        after:
+          description: The verdict after the change (C(allowed), C(decided_by), C(explanation)).
+          type: dict
+    summary:
+      description: One line per flipped flow.
+      type: list
+      elements: str
+      sample: ['yaobank/customer-0 -> yaobank/database-0 TCP/2379: allow -> deny (now decided by ...)']
 problems:
   description: On bad input, each problem found (field, value and what is allowed); nothing was written.
   returned: failure
@@ -172,6 +298,10 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource i
     run_with_errors,
     set_if_given,
 )
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_impact import (
+    IMPACT_ARG_SPEC,
+    impact_hook_from_params,
+)
 
 POLICY_KINDS = ("GlobalNetworkPolicy", "NetworkPolicy")
 STRUCTURED = (
@@ -185,7 +315,7 @@ SPEC_FIELDS = (
     ("do_not_track", "doNotTrack"), ("tier", "tier"),
 )
 
-ARGUMENT_SPEC = calico_argument_spec({
+ARGUMENT_SPEC = calico_argument_spec(dict(IMPACT_ARG_SPEC, **{
     "name": {"type": "str"},
     "namespace": {"type": "str"},
     "order": {"type": "float"},
@@ -200,7 +330,7 @@ ARGUMENT_SPEC = calico_argument_spec({
     "do_not_track": {"type": "bool"},
     "tier": {"type": "str"},
     "labels": {"type": "dict"},
-}, replace=True, definition=True)
+}), replace=True, definition=True)
 
 
 def _order(value):
@@ -243,7 +373,8 @@ def main():
     if not HAS_K8S:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=K8S_IMPORT_ERROR)
     request = run_with_errors(module, build_request)
-    run_module(module, request, needs_kinds=tier_requirement(request))
+    preview = run_with_errors(module, impact_hook_from_params)
+    run_module(module, request, needs_kinds=tier_requirement(request), preview=preview, preview_key="impact")
 
 
 if __name__ == "__main__":

@@ -438,6 +438,135 @@ def test_immutable_fields_given_unchanged_are_fine():
     assert result["changed"]
 
 
+# ------------------------------------------------------------------ merged policies and Calico's defaulted types
+
+ALLOW_2379 = {"action": "Allow", "protocol": "TCP", "destination": {"ports": [2379]}}
+DENY_ALL = {"action": "Deny"}
+
+
+def _stored_types(client, name="allow-dns"):
+    return engine.normalized_view(client.store[("GlobalNetworkPolicy", None, name)])["spec"]["types"]
+
+
+def test_egress_added_by_merge_redefaults_types_calico_filled_in():
+    # Stored as Calico defaulted it for ingress rules only.
+    client = StubClient([gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])])
+    result = engine.apply_request(client, gnp(egress=[DENY_ALL]))
+    assert result["changed"] and result["method"] == "patched"
+    assert client.last_patch["spec"]["types"] is None  # unset, so the server defaults it from the merged rules
+    assert result["diff"]["before"]["spec"]["types"] == ["Ingress"]
+    assert result["diff"]["after"]["spec"]["types"] == ["Ingress", "Egress"]
+    assert _stored_types(client) == ["Ingress", "Egress"]
+    client.calls[:] = []
+    assert not engine.apply_request(client, gnp(egress=[DENY_ALL]))["changed"]
+    assert client.writes == []
+
+
+def test_egress_added_by_merge_in_check_mode_predicts_both_types():
+    client = StubClient([gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])])
+    result = engine.apply_request(client, gnp(egress=[DENY_ALL]), check_mode=True)
+    assert result["changed"] and client.writes == []
+    assert result["diff"]["after"]["spec"]["types"] == ["Ingress", "Egress"]
+
+
+def test_types_given_in_the_request_are_kept():
+    client = StubClient([gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])])
+    engine.apply_request(client, gnp(types=["Ingress"], egress=[DENY_ALL]))
+    assert "types" not in client.last_patch["spec"]
+    assert _stored_types(client) == ["Ingress"]
+
+
+def test_types_given_in_a_structured_request_with_egress_are_kept():
+    client = StubClient([gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])])
+    engine.apply_request(client, gnp(types=["Egress"], egress=[DENY_ALL]))
+    assert _stored_types(client) == ["Egress"]
+
+
+def test_types_that_are_not_the_default_are_kept_by_a_merge():
+    # [Ingress, Egress] without egress rules: a deliberate egress default-deny, never a Calico default.
+    client = StubClient([gnp(selector="all()", types=["Ingress", "Egress"])])
+    result = engine.apply_request(client, gnp(ingress=[ALLOW_2379]))
+    assert result["changed"] and "types" not in client.last_patch["spec"]
+    assert _stored_types(client) == ["Ingress", "Egress"]
+
+
+def test_a_merge_that_leaves_the_default_unchanged_writes_nothing():
+    client = StubClient([gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])])
+    result = engine.apply_request(client, gnp(selector="all()"))
+    assert not result["changed"] and client.writes == []
+    order_only = engine.apply_request(client, gnp(order=10))
+    assert order_only["changed"] and "types" not in client.last_patch["spec"]
+
+
+def test_namespaced_policy_types_are_redefaulted_too():
+    live = gnp(selector="app == 'db'", types=["Ingress"], ingress=[ALLOW_2379])
+    live.update(kind="NetworkPolicy")
+    live["metadata"]["namespace"] = "yaobank"
+    client = StubClient([live])
+    request = gnp(egress=[DENY_ALL])
+    request.update(kind="NetworkPolicy")
+    request["metadata"]["namespace"] = "yaobank"
+    result = engine.apply_request(client, request)
+    assert result["diff"]["after"]["spec"]["types"] == ["Ingress", "Egress"]
+
+
+def test_replace_and_other_kinds_are_untouched_by_the_types_rule():
+    live = gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])
+    assert engine.desired_from(live, gnp(egress=[DENY_ALL]), replace=True)["spec"] == {"egress": [DENY_ALL]}
+    pool = {"kind": "IPPool", "metadata": {"name": "p"}, "spec": {"cidr": "10.0.0.0/16", "types": ["x"]}}
+    assert engine.redefault_policy_types(pool, {"spec": {}}, pool) == pool
+
+
+# ------------------------------------------------------------------ the preview hook (calico_policy impact:)
+
+def test_preview_sees_the_merged_defaulted_object_before_the_write():
+    client = StubClient([gnp(selector="all()", types=["Ingress"], ingress=[ALLOW_2379])])
+    seen = []
+
+    def preview(client_, change):
+        seen.append((list(client_.writes), change))
+        return {"flipped": []}
+
+    result = engine.apply_request(client, gnp(egress=[DENY_ALL]), preview=preview)
+    writes_before, change = seen[0]
+    assert writes_before == [] and client.writes == ["PATCH"]
+    assert change["state"] == "present"
+    assert change["definition"]["spec"] == {"selector": "all()", "types": ["Ingress", "Egress"],
+                                            "ingress": [ALLOW_2379], "egress": [DENY_ALL]}
+    assert "resourceVersion" not in change["definition"]["metadata"]
+    assert result["preview"] == {"flipped": []}
+
+
+def test_preview_runs_in_check_mode_when_unchanged_and_on_delete():
+    client = StubClient([gnp(selector="all()", types=["Ingress"])])
+    changes = []
+
+    def preview(client_, change):
+        changes.append(change)
+        return len(changes)
+
+    assert engine.apply_request(client, gnp(order=5), check_mode=True, preview=preview)["preview"] == 1
+    assert engine.apply_request(client, gnp(selector="all()"), preview=preview)["preview"] == 2
+    deleted = engine.apply_request(client, gnp(), state="absent", check_mode=True, preview=preview)
+    assert deleted["preview"] == 3 and client.writes == []
+    assert changes[2] == {"state": "absent", "definition": {
+        "apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "allow-dns"}}}
+
+
+def test_a_preview_that_refuses_stops_the_write():
+    client = StubClient([gnp(selector="all()")])
+
+    def refuse(client_, change):
+        raise engine.CalicoRequestError("no", ["flips"], {"impact": {"flipped": [1]}})
+
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(client, gnp(order=5), preview=refuse)
+    assert caught.value.details == {"impact": {"flipped": [1]}}
+    with pytest.raises(engine.CalicoRequestError):
+        engine.apply_request(client, gnp(), state="absent", preview=refuse)
+    assert client.writes == []
+
+
 # ------------------------------------------------------------------ the Kubernetes client options
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils import _k8s_client as k8s  # noqa: E402
