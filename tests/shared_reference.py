@@ -32,3 +32,29 @@ def shared_dir():
 def crd_schema_dir():
     shared = shared_dir()
     return None if shared is None else shared / "reference" / "calico-crds"
+
+
+def course_v3_manifests():
+    """Every projectcalico.org/v3 document in a ```-fenced block of the course notes, as (case id, document).
+
+    The course wraps manifests in `cat <<EOF | calicoctl apply -f -` ... `EOF`, or puts a `# command` line
+    first; those lines are dropped before the block is read as YAML.
+    """
+    import re  # pylint: disable=import-outside-toplevel
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    shared = shared_dir()
+    if shared is None:
+        return []
+    found = []
+    for path in sorted((shared / "course").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for number, block in enumerate(re.findall(r"```[^\n`]*\n(.*?)```", text, re.S)):
+            if "projectcalico.org/v3" not in block:
+                continue
+            lines = [line for line in block.splitlines()
+                     if not line.startswith("cat <<") and line.strip() != "EOF" and not line.startswith("#")]
+            for doc in yaml.safe_load_all("\n".join(lines)):
+                if isinstance(doc, dict) and doc.get("apiVersion") == "projectcalico.org/v3":
+                    found.append(("%s#%d-%s" % (path.name, number, doc.get("metadata", {}).get("name")), doc))
+    return found

@@ -84,7 +84,7 @@ def normalize_resource(resource):
 
 def normalize_spec(kind, spec):
     """Return a normalised deep copy of ``spec`` for the given kind."""
-    spec = _drop_none(copy.deepcopy(spec or {}))
+    spec = strip_nones(copy.deepcopy(spec or {}))
     if not isinstance(spec, dict):
         return spec
     kind = kind if isinstance(kind, str) else ""
@@ -103,11 +103,12 @@ def normalize_spec(kind, spec):
 # Generic helpers.
 
 
-def _drop_none(value):
+def strip_nones(value):
+    """Drop every None (JSON null) from nested dicts, as a stored object never holds them."""
     if isinstance(value, dict):
-        return dict((k, _drop_none(v)) for k, v in value.items() if v is not None)
+        return dict((k, strip_nones(v)) for k, v in value.items() if v is not None)
     if isinstance(value, list):
-        return [_drop_none(v) for v in value]
+        return [strip_nones(v) for v in value]
     return value
 
 
@@ -269,13 +270,13 @@ def _normalize_policy(spec):
             spec[direction] = [_normalize_rule(rule) for rule in spec[direction]]
     spec = _prune_empty(spec)
     if not spec.get("types"):
-        spec["types"] = _default_policy_types(spec)
+        spec["types"] = default_policy_types(spec)
     else:
         spec["types"] = _ordered(spec["types"], POLICY_TYPE_ORDER)
     return spec
 
 
-def _default_policy_types(spec):
+def default_policy_types(spec):
     # clientv3's defaulting: egress rules alone give [Egress]; any ingress (or no rules at all) adds Ingress.
     has_ingress, has_egress = bool(spec.get("ingress")), bool(spec.get("egress"))
     if has_egress and not has_ingress:

@@ -38,8 +38,9 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate i
     check_resource,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize import (
-    _default_policy_types,
+    default_policy_types,
     normalize_resource,
+    strip_nones,
 )
 
 MAX_ATTEMPTS = 4
@@ -91,14 +92,6 @@ def make_merge_patch(before, after):
             else:
                 patch[key] = copy.deepcopy(after[key])
     return patch
-
-
-def strip_nones(value):
-    if isinstance(value, dict):
-        return dict((k, strip_nones(v)) for k, v in value.items() if v is not None)
-    if isinstance(value, list):
-        return [strip_nones(v) for v in value]
-    return value
 
 
 def remove_paths(obj, paths):
@@ -201,7 +194,7 @@ def _has_defaulted_types(live):
     types = spec.get("types")
     if live.get("kind") not in POLICY_KINDS or not types:
         return False
-    return set(types) == set(_default_policy_types(spec))
+    return set(types) == set(default_policy_types(spec))
 
 
 def redefault_policy_types(live, request, merged):
@@ -214,7 +207,7 @@ def redefault_policy_types(live, request, merged):
     if (request.get("spec") or {}).get("types") is not None or not _has_defaulted_types(live):
         return merged
     spec = merged.get("spec") or {}
-    if set(_default_policy_types(spec)) == set(spec.get("types") or ()):
+    if set(default_policy_types(spec)) == set(spec.get("types") or ()):
         return merged  # the rules still default to the same types: leave the stored field alone
     merged = copy.deepcopy(merged)
     merged["spec"].pop("types", None)

@@ -13,10 +13,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import re
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,30 +25,10 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize 
     normalize_spec,
 )
 
-from ansible_collections.calicolab.ccol1.tests.shared_reference import shared_dir
+from ansible_collections.calicolab.ccol1.tests.shared_reference import course_v3_manifests
 
 
-def course_manifests():
-    """Every projectcalico.org/v3 document in a ```-fenced block of the course notes."""
-    shared = shared_dir()
-    if shared is None:
-        return []
-    found = []
-    for path in sorted((shared / "course").glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        for number, block in enumerate(re.findall(r"```[^\n`]*\n(.*?)```", text, re.S)):
-            if "projectcalico.org/v3" not in block:
-                continue
-            # Blocks wrap the manifest in `cat <<EOF | calicoctl apply -f -` ... `EOF`, or follow a `# command`.
-            lines = [line for line in block.splitlines()
-                     if not line.startswith("cat <<") and line.strip() != "EOF" and not line.startswith("#")]
-            for doc in yaml.safe_load_all("\n".join(lines)):
-                if isinstance(doc, dict) and doc.get("apiVersion") == "projectcalico.org/v3":
-                    found.append(("%s#%d-%s" % (path.name, number, doc.get("metadata", {}).get("name")), doc))
-    return found
-
-
-COURSE = course_manifests()
+COURSE = course_v3_manifests()
 
 
 # (id, kind, spec given, spec expected)

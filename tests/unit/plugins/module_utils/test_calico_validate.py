@@ -26,7 +26,12 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate i
     check_resource,
     validation_problems,
 )
-from ansible_collections.calicolab.ccol1.tests.shared_reference import MISSING_REASON, crd_schema_dir, shared_dir
+from ansible_collections.calicolab.ccol1.tests.shared_reference import (
+    MISSING_REASON,
+    course_v3_manifests,
+    crd_schema_dir,
+    shared_dir,
+)
 
 
 def resource(kind, spec, name="p1", namespace=None, **metadata):
@@ -523,31 +528,7 @@ def test_rule_field_lists_cover_the_upstream_schema():
 # The course's own manifests.
 
 
-def course_manifests():
-    """Every projectcalico.org/v3 document in a ```-fenced block of the course notes, with where it came from."""
-    shared = shared_dir()
-    if shared is None:
-        return []
-    found = []
-    for path in sorted((shared / "course").glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        for number, block in enumerate(re.findall(r"```[^\n`]*\n(.*?)```", text, re.S)):
-            if "projectcalico.org/v3" not in block:
-                continue
-            for doc in _yaml_documents(block):
-                if isinstance(doc, dict) and doc.get("apiVersion") == "projectcalico.org/v3":
-                    found.append(("%s#%d-%s" % (path.name, number, doc.get("metadata", {}).get("name")), doc))
-    return found
-
-
-def _yaml_documents(block):
-    # Blocks wrap the manifest in `cat <<EOF | calicoctl apply -f -` ... `EOF`, or follow a `# command` line.
-    lines = [line for line in block.splitlines()
-             if not line.startswith("cat <<") and line.strip() != "EOF" and not line.startswith("#")]
-    return list(yaml.safe_load_all("\n".join(lines)))
-
-
-COURSE = course_manifests()
+COURSE = course_v3_manifests()
 
 
 def test_course_manifests_are_found():
