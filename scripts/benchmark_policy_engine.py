@@ -9,7 +9,7 @@ NetworkPolicies and GlobalNetworkPolicies (allow lists, namespace selectors, ipB
 ranges, Deny/Pass/Log rules, ordered and unordered, GNP default deny with a DNS allow). For each size it
 prints the time to build the snapshot, the time for the full matrix on one port and verdicts per second.
 
-Usage: python scripts/benchmark_policy_engine.py [--sizes 100x10,1000x200,...] [--sample-rows N]
+Usage (after `. scripts/dev-env.sh`): python scripts/benchmark_policy_engine.py [--sizes 100x10,1000x200,...] [--sample-rows N]
                                                  [--check N] [--seed S] [--host-endpoints]
 ``--sample-rows`` computes only N random rows (the columns are always every pod); ``--check`` compares N
 random cells with a full ``evaluate``.
@@ -28,6 +28,9 @@ COLLECTION = os.path.dirname(HERE)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(COLLECTION)))
 if os.path.basename(os.path.dirname(os.path.dirname(COLLECTION))) == "ansible_collections" and ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+elif os.path.isdir(os.path.join(COLLECTION, ".cache", "collections", "ansible_collections", "calicolab")):
+    # A plain checkout: scripts/dev-env.sh links it into .cache/collections as calicolab.ccol1.
+    sys.path.insert(0, os.path.join(COLLECTION, ".cache", "collections"))
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine import (  # noqa: E402
     Snapshot,
