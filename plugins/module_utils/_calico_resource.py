@@ -260,12 +260,9 @@ def immutable_problems(live, desired):
 def validate_desired(desired, live=None):
     try:
         check_resource(desired)
+        problems = immutable_problems(live, desired)
     except CalicoValidationError as exc:
         problems = list(getattr(exc, "problems", None) or [str(exc)])
-        kind = desired.get("kind")
-        name = (desired.get("metadata") or {}).get("name")
-        raise CalicoRequestError("Invalid %s %r: %s" % (kind, name, "; ".join(problems)), problems)
-    problems = immutable_problems(live, desired)
     if problems:
         kind = desired.get("kind")
         name = (desired.get("metadata") or {}).get("name")
@@ -314,11 +311,16 @@ def really_changed(live, stored):
     return not same_as_calico_sees_it(live, stored)
 
 
+def _write_method(live, replace):
+    return "created" if live is None else ("replaced" if replace else "patched")
+
+
 def _write(client, kind, name, namespace, live, desired, replace):
-    if live is None:
-        return "created", client.create(kind, desired)
-    if replace:
-        return "replaced", client.replace(kind, desired)
+    method = _write_method(live, replace)
+    if method == "created":
+        return method, client.create(kind, desired)
+    if method == "replaced":
+        return method, client.replace(kind, desired)
     patch = make_merge_patch(
         dict((k, live.get(k)) for k in ("metadata", "spec") if live.get(k) is not None),
         dict((k, desired.get(k)) for k in ("metadata", "spec") if desired.get(k) is not None))
@@ -371,9 +373,8 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False, 
         extra = _with_preview({}, preview, client, {"state": "present", "definition": stored_view(desired)})
         if live is not None and same_as_calico_sees_it(live, desired):
             return dict(_result(False, "none", live, live, live), **extra)
-        method = "created" if live is None else ("replaced" if replace and not unset else "patched")
         if check_mode:
-            return dict(_result(True, method, live, desired, desired), **extra)
+            return dict(_result(True, _write_method(live, replace and not unset), live, desired, desired), **extra)
         try:
             method, stored = _write(client, kind, name, namespace, live, desired, replace and not unset)
         except CalicoApiError as exc:
