@@ -69,89 +69,19 @@ def port_label(protocol, port):
     return "%s/%s" % (protocol, port)
 
 
-def _stage_field(stage, *names):
-    for name in names:
-        if isinstance(stage, dict):
-            if stage.get(name) not in (None, ""):
-                return stage.get(name)
-        elif getattr(stage, name, None) not in (None, ""):
-            return getattr(stage, name)
-    return None
-
-
-def _stage_as_dict(stage):
-    if isinstance(stage, dict):
-        return stage
-    if hasattr(stage, "as_dict"):
-        return stage.as_dict()
-    return dict((name, getattr(stage, name)) for name in dir(stage)
-                if not name.startswith("_") and not callable(getattr(stage, name)))
-
-
-def _stage_decider(stage):
-    """'<stage>: <who decided>' from one evaluation stage, whatever field names the engine used."""
-    stage = _stage_as_dict(stage)
-    who = _stage_field(stage, "decided_by", "policy", "decider", "reason", "source")
-    rule = _stage_field(stage, "rule")
-    text = str(who) if who is not None else ""
-    if rule not in (None, "") and str(rule) not in text:
-        text = "%s rule %s" % (text, rule) if text else "rule %s" % rule
-    name = _stage_field(stage, "stage", "name", "direction")
-    if name and text:
-        return "%s: %s" % (name, text)
-    return text or (str(name) if name else "")
-
-
-def _stage_allowed(stage):
-    value = _stage_field(_stage_as_dict(stage), "allowed")
-    if value is None:
-        action = _stage_field(_stage_as_dict(stage), "action", "verdict")
-        if isinstance(action, str):
-            return action.lower() in ("allow", "allowed", "accept")
-        return None
-    return bool(value)
-
-
-def deciding_text(verdict_data, allowed):
-    """Who decided: for a denial the stage that denied, for an allow every stage that let the flow pass."""
-    for key in ("decided_by", "deciding_policy", "decision"):
-        if verdict_data.get(key):
-            return str(verdict_data[key])
-    stages = verdict_data.get("stages") or []
-    if not allowed:
-        for stage in stages:
-            if _stage_allowed(stage) is False:
-                return _stage_decider(stage)
-    parts = [_stage_decider(stage) for stage in stages]
-    return "; ".join(part for part in parts if part)
-
-
-def _verdict_data(verdict):
-    if isinstance(verdict, dict):
-        return dict(verdict)
-    if hasattr(verdict, "as_dict"):
-        data = verdict.as_dict()
-        if isinstance(data, dict):
-            data = dict(data)
-            if "stages" not in data and getattr(verdict, "stages", None) is not None:
-                data["stages"] = verdict.stages
-            return data
-    return {"allowed": getattr(verdict, "allowed", None), "stages": getattr(verdict, "stages", None) or []}
-
-
 def cell_from_verdict(verdict):
-    """Reduce an engine Verdict (or its as_dict() form) to a report cell."""
-    data = _verdict_data(verdict)
-    allowed = getattr(verdict, "allowed", data.get("allowed"))
-    allowed = None if allowed is None else bool(allowed)
-    if hasattr(verdict, "explain"):
-        explanation = verdict.explain()
+    """Reduce an engine Verdict (or a dict with ``allowed``, ``decided_by`` and ``explanation``) to a report cell.
+
+    The engine's ``decided_by`` already names the stage that denied, or every stage that let the flow pass.
+    """
+    if isinstance(verdict, dict):
+        allowed, decided_by, explanation = verdict.get("allowed"), verdict.get("decided_by"), verdict.get("explanation")
     else:
-        explanation = data.get("explanation") or data.get("explain") or ""
+        allowed, decided_by, explanation = verdict.allowed, verdict.decided_by, verdict.explain()
     return {
-        "allowed": allowed,
-        "decided_by": deciding_text(data, allowed),
-        "explanation": str(explanation),
+        "allowed": None if allowed is None else bool(allowed),
+        "decided_by": str(decided_by or ""),
+        "explanation": str(explanation or ""),
     }
 
 

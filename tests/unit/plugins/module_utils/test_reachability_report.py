@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils import _policy_engine as engine
 from ansible_collections.calicolab.ccol1.plugins.module_utils import _reachability_report as report
 
 ALLOW = {"allowed": True, "decided_by": "ingress: knp yaobank/summary-policy rule 1",
@@ -80,38 +81,41 @@ def test_port_label(protocol, port, expected):
 
 # ---------------------------------------------------------------- cells from verdicts
 
-class FakeVerdict(object):
-    """The engine's Verdict surface the renderer relies on: allowed, stages, explain(), as_dict()."""
+def _yaobank_snapshot():
+    pod = {"apiVersion": "v1", "kind": "Pod", "spec": {"nodeName": "node1"}}
+    return engine.Snapshot.from_objects([
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "yaobank"}},
+        dict(pod, metadata={"name": "customer-0", "namespace": "yaobank", "labels": {"app": "customer"}},
+             status={"podIP": "198.19.21.1"}),
+        dict(pod, metadata={"name": "database-0", "namespace": "yaobank", "labels": {"app": "database"}},
+             status={"podIP": "198.19.21.2"}),
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": {"name": "database-policy", "namespace": "yaobank"},
+         "spec": {"podSelector": {"matchLabels": {"app": "database"}}, "policyTypes": ["Ingress"]}},
+    ])
 
-    def __init__(self, allowed, stages, text="full explanation"):
-        self.allowed = allowed
-        self.stages = stages
-        self._text = text
 
-    def explain(self):
-        return self._text
-
-    def as_dict(self):
-        return {"allowed": self.allowed, "stages": self.stages}
+def _verdict(source, destination):
+    flow = {"src": {"pod": source}, "dst": {"pod": destination}, "protocol": "TCP", "port": 2379}
+    return engine.evaluate(_yaobank_snapshot(), flow)
 
 
 def test_cell_from_denied_verdict_names_the_denying_stage():
-    verdict = FakeVerdict(False, [
-        {"stage": "source egress", "allowed": True, "decided_by": "profile kns.yaobank"},
-        {"stage": "destination ingress", "allowed": False, "decided_by": "end-of-tier deny", "rule": None},
-    ])
+    verdict = _verdict("yaobank/customer-0", "yaobank/database-0")
+    denying = [stage for stage in verdict.stages if stage.allowed is False]
     cell = report.cell_from_verdict(verdict)
-    assert cell == {"allowed": False, "decided_by": "destination ingress: end-of-tier deny",
-                    "explanation": "full explanation"}
+    assert cell["allowed"] is False
+    assert cell["decided_by"] == "%s: %s" % (denying[0].name, denying[0].decided_by)
+    assert "database-policy" in cell["decided_by"]
+    assert cell["explanation"] == verdict.explain()
 
 
 def test_cell_from_allowed_verdict_names_every_stage():
-    verdict = FakeVerdict(True, [
-        {"stage": "source egress", "allowed": True, "policy": "customer-policy", "rule": "egress rule 1"},
-        {"stage": "destination ingress", "allowed": True, "policy": "summary-policy", "rule": 1},
-    ])
-    assert report.cell_from_verdict(verdict)["decided_by"] == (
-        "source egress: customer-policy rule egress rule 1; destination ingress: summary-policy rule 1")
+    verdict = _verdict("yaobank/database-0", "yaobank/customer-0")
+    cell = report.cell_from_verdict(verdict)
+    assert cell["allowed"] is True
+    assert len(verdict.stages) >= 2
+    assert cell["decided_by"] == "; ".join("%s: %s" % (stage.name, stage.decided_by) for stage in verdict.stages)
 
 
 def test_cell_prefers_an_explicit_decider():
