@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import os
 import re
@@ -488,30 +489,26 @@ def pick_address(addresses, prefer_cidr=None):
     """The first IPv4 inside prefer_cidr, else the first IPv4 (None when there is none)."""
     addresses = [ip for ip in addresses or [] if ip]
     if prefer_cidr:
-        network, prefix = _parse_cidr(prefer_cidr)
+        network = _ipv4_network(prefer_cidr)
         for address in addresses:
-            value = _ipv4_to_int(address)
-            if value is not None and (value >> (32 - prefix)) == (network >> (32 - prefix)):
+            parsed = _ipv4_address(address)
+            if parsed is not None and parsed in network:
                 return address
     return addresses[0] if addresses else None
 
 
-def _ipv4_to_int(address):
-    parts = address.split('.')
-    if len(parts) != 4 or not all(part.isdigit() and int(part) < 256 for part in parts):
+def _ipv4_address(text):
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
         return None
-    value = 0
-    for part in parts:
-        value = value * 256 + int(part)
-    return value
 
 
-def _parse_cidr(cidr):
-    address, _sep, prefix = cidr.partition('/')
-    network = _ipv4_to_int(address)
-    if network is None or not prefix.isdigit() or not 0 <= int(prefix) <= 32:
+def _ipv4_network(cidr):
+    try:
+        return ipaddress.IPv4Network(cidr, strict=False)
+    except ValueError:
         raise ValueError('%r is not an IPv4 CIDR such as 198.19.0.0/20' % (cidr,))
-    return network, int(prefix)
 
 
 # ----------------------------------------------------------------------------------------------------------
