@@ -32,7 +32,7 @@ elif os.path.isdir(os.path.join(COLLECTION, ".cache", "collections", "ansible_co
     # A plain checkout: scripts/dev-env.sh links it into .cache/collections as calicolab.ccol1.
     sys.path.insert(0, os.path.join(COLLECTION, ".cache", "collections"))
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine import (  # noqa: E402
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine import (  # noqa: E402
     Snapshot,
     evaluate,
     reachability_matrix,

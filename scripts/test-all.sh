@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test the collection has, the way CI does, and exits non-zero if any stage fails.
 # Usage: scripts/test-all.sh [stage ...]   (stages: changelog sanity units integration lint build molecule)
+# CCOL1_TEST_TARGETS="tests/unit/plugins/module_utils/_calico" narrows units/integration to those paths or targets.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/dev-env.sh" || exit 1
 
@@ -12,7 +13,9 @@ fi
 export CCOL1_SHARED
 
 # ansible-test needs the collection under ansible_collections/<namespace>/<name>; a symlink is not enough.
-WORKSPACE="${CCOL1_WORKSPACE:-${TMPDIR:-/tmp}/ccol1-test-workspace}"   # outside any git checkout: ansible-test would list files through git
+# Outside any git checkout (ansible-test would list files through git), and one per run so runs never collide.
+WORKSPACE="${CCOL1_WORKSPACE:-$(mktemp -d "${TMPDIR:-/tmp}/ccol1-test.XXXXXX")}"
+[ -n "${CCOL1_WORKSPACE:-}" ] || trap 'rm -rf "$WORKSPACE"' EXIT
 COLLECTION_COPY="$WORKSPACE/ansible_collections/calicolab/ccol1"
 copy_collection() {
   rm -rf "$COLLECTION_COPY" && mkdir -p "$COLLECTION_COPY" &&
@@ -32,8 +35,9 @@ install_get_pip_standin() {
 
 stage_changelog() { antsibull-changelog lint; }
 stage_sanity() { ansible-test sanity --venv --python 3.11 --color no; }
-stage_units() { ansible-test units --local --python 3.11 --color no --num-workers 2; }
-stage_integration() { ansible-test integration --local --python 3.11 --color no; }
+read -r -a TEST_TARGETS <<<"${CCOL1_TEST_TARGETS:-}"
+stage_units() { ansible-test units --local --python 3.11 --color no --num-workers 2 "${TEST_TARGETS[@]}"; }
+stage_integration() { ansible-test integration --local --python 3.11 --color no "${TEST_TARGETS[@]}"; }
 stage_lint() { ansible-lint --offline --profile production; }
 stage_build() { ansible-galaxy collection build --force --output-path "$CCOL1_ROOT/dist" .; }
 stage_molecule() {

@@ -105,7 +105,7 @@ import re
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cli import (
     MultipassCLI,
     MultipassError,
     find_multipass,

@@ -92,14 +92,14 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import HAS_K8S, K8S_IMPORT_ERROR
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     CalicoRequestError,
     calico_argument_spec,
     run_module,
     run_with_errors,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import (
     FELIX_FIELDS,
     closest_felix_field,
     felix_setting_problems,

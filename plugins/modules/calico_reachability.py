@@ -282,7 +282,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import (
     HAS_K8S,
     K8S_AUTH_ARG_SPEC,
     K8S_IMPORT_ERROR,
@@ -291,7 +291,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import
     auth_params,
     connect,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_report import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
     mark_changes,
     mismatch_table,
     render,
@@ -299,7 +299,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_repo
 
 ENGINE_IMPORT_ERROR = None
 try:
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_impact import (
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.impact import (
         ChangeError,
         apply_changes,
         build_matrix,

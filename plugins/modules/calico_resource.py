@@ -96,8 +96,8 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import HAS_K8S, K8S_IMPORT_ERROR
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     calico_argument_spec,
     load_definition,
     run_module,

@@ -290,7 +290,7 @@ multipass_version:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cli import (
     DEFAULT_MARKER,
     MultipassCLI,
     MultipassError,

@@ -129,7 +129,7 @@ multipass_version:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cli import (
     MultipassCLI,
     MultipassError,
     find_multipass,

@@ -12,7 +12,7 @@ from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.calicolab.ccol1.plugins.inventory import multipass as plugin_module
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _multipass as mp
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import cli as mp
 
 
 # The documented defaults of every option the plugin and its constructed/cache fragments read.

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource import CalicoRequestError
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import CalicoRequestError
 from ansible_collections.calicolab.ccol1.plugins.modules import (
     calico_bgpconfig,
     calico_bgppeer,

@@ -13,7 +13,7 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _multipass as mp
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import cli as mp
 from ansible_collections.calicolab.ccol1.plugins.modules import multipass_vm, multipass_vm_info
 
 try:

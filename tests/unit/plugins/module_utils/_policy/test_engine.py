@@ -1,4 +1,4 @@
-"""Unit tests for the policy engine (plugins/module_utils/_policy_engine.py and its _policy_* helpers).
+"""Unit tests for the policy engine (plugins/module_utils/_policy/engine.py and its _policy_* helpers).
 
 * the table in policy_engine_cases.yml: examples from the Kubernetes and Calico policy documentation, written
   by us, on a small base cluster built here;
@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine import (
     FlowError,
     Snapshot,
     evaluate,
     reachability_matrix,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import ModelError
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import ModelError
 
 CASES = yaml.safe_load((Path(__file__).parent / "policy_engine_cases.yml").read_text(encoding="utf-8"))
 
@@ -640,8 +640,8 @@ def test_snapshot_errors_name_the_object_and_field(obj, message):
 
 def test_selector_resolution_uses_the_index_and_caches():
     snapshot = Snapshot.from_objects(base_cluster())
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import Scope
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._selector import parse_selector
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import Scope
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import parse_selector
     scope = Scope(selector=parse_selector("role == 'client'"), ns_selector=parse_selector("user == 'bob'"))
     assert sorted(snapshot._candidates(scope)) == [snapshot.weps["dev/client-0"].id]
     found = snapshot.resolve(scope)

@@ -18,15 +18,15 @@ import copy
 import re
 from decimal import Decimal
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.validate import (
     POLICY_KINDS,
     as_number_value,
     parse_ip,
     parse_network,
     protocol_value,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import FELIX_FIELDS
-from ansible_collections.calicolab.ccol1.plugins.module_utils._selector import SelectorError, parse_selector
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import FELIX_FIELDS
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import SelectorError, parse_selector
 
 # Annotations written by the API machinery or by clients, never by the user's intent.
 SERVER_MANAGED_ANNOTATIONS = (

@@ -1,4 +1,4 @@
-"""Unit tests for the Calico selector language (plugins/module_utils/_selector.py).
+"""Unit tests for the Calico selector language (plugins/module_utils/_calico/selector.py).
 
 The tables live in selector_cases.yml; the property tests below check the parser against an independent
 evaluator written here, on random selector trees rendered with random spacing, quoting and parentheses.
@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _selector
-from ansible_collections.calicolab.ccol1.plugins.module_utils._selector import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import selector as _selector
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import (
     ALL,
     AllNode,
     AndNode,

@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import (
     FELIX_FIELDS,
     closest_felix_field,
     felix_setting_problems,
@@ -232,5 +232,5 @@ def test_failsafe_port_required_fields_match_schema():
 
 
 def test_conntrack_timeout_keys_match_schema():
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import CONNTRACK_TIMEOUT_KEYS
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import CONNTRACK_TIMEOUT_KEYS
     assert set(felix_schema()["bpfConntrackTimeouts"]["properties"]) == set(CONNTRACK_TIMEOUT_KEYS)

@@ -23,7 +23,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._selector import parse_selector
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import parse_selector
 
 NS_LABEL = "projectcalico.org/namespace"
 ORCH_LABEL = "projectcalico.org/orchestrator"

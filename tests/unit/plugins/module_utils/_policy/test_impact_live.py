@@ -17,11 +17,11 @@ import os
 
 import pytest
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _calico_resource as apply_engine
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _policy_impact as impact
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import resource as apply_engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact as impact
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
 LAB = os.path.join(ROOT, "examples", "policy_walkthrough", "lab_snapshot.yml")
 
 CUSTOMER = {"pod": "yaobank/customer-0"}

@@ -38,9 +38,9 @@ except ImportError:
     HAS_YAML = False
     YAML_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _policy_engine as engine
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_resource import CalicoRequestError
-from ansible_collections.calicolab.ccol1.plugins.module_utils._reachability_report import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine as engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import CalicoRequestError
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
     cell_from_verdict,
     endpoint_label,
     port_label,

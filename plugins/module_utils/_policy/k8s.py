@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import (
     DEFAULT_TIER,
     KIND_KNP,
     ModelError,

@@ -25,7 +25,7 @@ except ImportError:
     HAS_NETADDR = False
     NETADDR_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._selector import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import (
     SelectorError,
     parse_selector,
 )
@@ -1032,7 +1032,7 @@ def _community_problems(spec, path):
 
 def felix_problems(kind, name, spec):
     # Imported here: _felix_settings uses this module's value helpers.
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._felix_settings import felix_setting_problems
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import felix_setting_problems
     return felix_setting_problems(spec, "spec")
 
 

@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import parse_ip, protocol_number
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import parse_ip, protocol_number
 
 
 class Party(object):

@@ -16,7 +16,7 @@ import difflib
 import re
 from collections import namedtuple
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.validate import (
     cidr_problem,
     duration_problem,
     port_range_problem,

@@ -24,7 +24,7 @@ except ImportError:  # very old ansible-core
     HAS_YAML = False
     yaml_load_all = None
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import (
     K8S_AUTH_ARG_SPEC,
     CALICO_API_VERSION,
     CalicoApiError,
@@ -32,12 +32,12 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import
     auth_params,
     connect,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.validate import (
     POLICY_KINDS,
     CalicoValidationError,
     check_resource,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.normalize import (
     default_policy_types,
     normalize_resource,
     strip_nones,

@@ -18,10 +18,10 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _policy_impact as impact
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact as impact
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
 EXAMPLES = os.path.join(ROOT, "examples", "policy_walkthrough")
 LAB = os.path.join(EXAMPLES, "lab_snapshot.yml")
 

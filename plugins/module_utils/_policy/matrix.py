@@ -22,13 +22,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_decide import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.decide import (
     Packet,
     forward_stage,
     rule_static_ok,
     service_match_sets,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine import (
     FlowError,
     _Path,
     arrival_stages,
@@ -36,8 +36,8 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine imp
     peer_of,
     resolve_party,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import protocol_name, protocol_number
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_snapshot import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import protocol_name, protocol_number
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.snapshot import (
     CATEGORY_FORWARD,
     CATEGORY_NORMAL,
     CATEGORY_PREDNAT,
@@ -161,7 +161,7 @@ class _PodSet(object):
 
 
 def _wep(endpoint):
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_services import wep_party
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.services import wep_party
     return wep_party(endpoint)
 
 

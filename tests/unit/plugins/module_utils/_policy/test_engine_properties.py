@@ -13,12 +13,12 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_engine import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine import (
     Snapshot,
     evaluate,
     reachability_matrix,
 )
-from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils import test_policy_engine as base
+from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._policy import test_engine as base
 
 APPS = ("web", "api", "db")
 TIERS = ("front", "back")

@@ -14,9 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import KIND_PROFILE, protocol_number
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_services import service_backends
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_snapshot import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import KIND_PROFILE, protocol_number
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.services import service_backends
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.snapshot import (
     CATEGORY_FORWARD,
     CATEGORY_NORMAL,
 )

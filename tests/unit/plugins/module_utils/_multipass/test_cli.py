@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Table-driven tests of plugins/module_utils/_multipass.py: request + version → argv, sample JSON → facts,
+"""Table-driven tests of plugins/module_utils/_multipass/cli.py: request + version → argv, sample JSON → facts,
 sizes, versions, names, images and error mapping. The tables are in multipass_cases.yml."""
 
 from __future__ import absolute_import, division, print_function
@@ -12,7 +12,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _multipass as mp
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import cli as mp
 
 CASES = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), 'multipass_cases.yml')))
 

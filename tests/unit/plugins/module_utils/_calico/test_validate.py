@@ -20,8 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _calico_validate as validate
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_validate import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import validate as validate
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.validate import (
     CalicoValidationError,
     check_resource,
     validation_problems,

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico_normalize import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.normalize import (
     canonical_duration,
     canonical_port,
     normalize_resource,

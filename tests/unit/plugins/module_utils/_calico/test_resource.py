@@ -9,8 +9,8 @@ import copy
 
 import pytest
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _calico_resource as engine
-from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s_client import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import resource as engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import (
     CalicoApiError,
     detect_api_kind,
     format_status_error,
@@ -569,7 +569,7 @@ def test_a_preview_that_refuses_stops_the_write():
 
 # ------------------------------------------------------------------ the Kubernetes client options
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils import _k8s_client as k8s  # noqa: E402
+from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s import client as k8s  # noqa: E402
 
 
 def _kubeconfig(server="http://127.0.0.1:6443"):

@@ -53,7 +53,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_decide import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.decide import (
     ALLOW,
     DENY,
     ICMP_PROTOCOLS,
@@ -69,19 +69,19 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_decide imp
     rule_static_ok,
     service_match_sets,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import (
     ModelError,
     parse_ip,
     port_text,
     protocol_name,
     protocol_number,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_snapshot import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.snapshot import (
     CATEGORY_PREDNAT,
     CATEGORY_UNTRACKED,
     Snapshot,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_services import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.services import (
     Party,
     host_party,
     nodeport_service,
@@ -510,7 +510,7 @@ def _nodeport_backend(snapshot, normal, prefix, src, node_host, backend, packet,
 
 def reachability_matrix(snapshot, sources=None, destinations=None, protocol="TCP", port=None, detail=False):
     """See ``_policy_matrix.reachability_matrix``."""
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_matrix import (
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.matrix import (
         reachability_matrix as compute,
     )
     return compute(snapshot, sources, destinations, protocol, port, detail)

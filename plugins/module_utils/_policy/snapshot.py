@@ -19,8 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_k8s import kubernetes_policy
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy_model import (
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.k8s import kubernetes_policy
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import (
     DEFAULT_TIER,
     DEFAULT_TIER_ORDER,
     HEP,
