@@ -359,14 +359,24 @@ def as_number_problem(value, path):
 # Public entry points.
 
 
-def check_resource(resource):
+# Rules that differ by Calico release follow the release the cluster runs: ``calico_version`` is a
+# (major, minor) tuple such as (3, 21); None means the newest release these modules know.
+NEWEST_CALICO_VERSION = (3, 32)
+
+
+def check_resource(resource, calico_version=None):
     """Raise CalicoValidationError listing every problem in ``resource``; return None when it is valid."""
-    problems = validation_problems(resource)
+    problems = validation_problems(resource, calico_version)
     if problems:
         raise CalicoValidationError(problems)
 
 
-def validation_problems(resource):
+def validation_warnings(resource, calico_version=None):
+    """Sentences about valid input that is almost certainly unintended (e.g. a port range written with a dash)."""
+    return []
+
+
+def validation_problems(resource, calico_version=None):
     """Every problem in a full v3 object {apiVersion, kind, metadata, spec}; an empty list means valid."""
     if not isinstance(resource, dict):
         return [_bad("resource", resource, "a mapping with apiVersion, kind, metadata and spec")]
