@@ -18,7 +18,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact as impact
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
