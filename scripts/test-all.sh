@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test the collection has, the way CI does, and exits non-zero if any stage fails.
 # Usage: scripts/test-all.sh [stage ...]   (stages: changelog sanity units integration lint build molecule)
-# CCOL1_TEST_TARGETS="tests/unit/plugins/module_utils/_calico" narrows units/integration to those paths or targets.
+# CCOL1_TEST_TARGETS="tests/unit/plugins/module_utils/_calico/" (a folder ends in /) narrows units/integration to those paths or targets.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/dev-env.sh" || exit 1
 
