@@ -133,7 +133,7 @@ _LINK_KINDS = ("veth", "wireguard", "vxlan", "bridge", "ipip", "dummy", "tun", "
 
 
 def _address(family, words):
-    address, _, prefixlen = words[1].partition("/")
+    address, _slash, prefixlen = words[1].partition("/")
     entry = {"family": family, "address": address}
     if prefixlen.isdigit():
         entry["prefixlen"] = int(prefixlen)
@@ -171,7 +171,7 @@ def parse_iptables_save(text):
             name, policy = (line[1:].split() + [None, None])[:2]
             table[name] = {"policy": None if policy in ("-", None) else policy, "rules": []}
         elif line.startswith("-A ") and table is not None:
-            chain, _, rule_text = line[3:].partition(" ")
+            chain, _space, rule_text = line[3:].partition(" ")
             table.setdefault(chain, {"policy": None, "rules": []})["rules"].append(_iptables_rule(rule_text))
     return tables
 
@@ -349,7 +349,7 @@ def parse_wg_show(text):
     "allowed_ips": [...], "latest_handshake"}]}} (the private key is never kept)."""
     interfaces, current = {}, None
     for line in text.splitlines():
-        key, _, value = line.strip().partition(": ")
+        key, _colon, value = line.strip().partition(": ")
         if key == "interface":
             current = interfaces.setdefault(value, {"peers": []})
             target = current

@@ -68,9 +68,9 @@ def test_link_netnsid_is_an_int_and_a_named_netns_a_string():
     links = parsers.parse_ip_link(
         "3: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP mode DEFAULT group default\n"
         "    link/ether 7a:1e:05:c1:51:0e brd ff:ff:ff:ff:ff:ff link-netnsid 0\n")
-    assert links == [{"index": 3, "name": "eth0", "peer_ifindex": 9, "flags": ["BROADCAST", "MULTICAST", "UP",
-                                                                                 "LOWER_UP"],
-                      "mtu": 1450, "qdisc": "noqueue", "state": "UP", "mac": "7a:1e:05:c1:51:0e", "link_netnsid": 0}]
+    flags = ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]
+    assert links == [{"index": 3, "name": "eth0", "peer_ifindex": 9, "flags": flags, "mtu": 1450, "qdisc": "noqueue",
+                      "state": "UP", "mac": "7a:1e:05:c1:51:0e", "link_netnsid": 0}]
     pod = parsers.parse_ip_link(sample("pod_link_d.txt"))
     assert pod[1]["link_netns"] == "smpA"
 
