@@ -141,12 +141,16 @@ def ip_address(text):
     return address
 
 
-def ip_network(text):
+def ip_network(text, allow_bare_ip=False):
     """(network, address) for CIDR text "address/prefix" Go's ``net.ParseCIDR`` accepts, or None.
 
     ``network`` is the masked ``ipaddress`` network, ``address`` the address as written (host bits kept), so
-    callers decide whether host bits are allowed.
+    callers decide whether host bits are allowed. ``allow_bare_ip`` also takes a plain address as a /32 or
+    /128 network, as Calico's ``ParseCIDROrIP`` does.
     """
+    if allow_bare_ip and isinstance(text, str) and "/" not in text:
+        address = ip_address(text)
+        return None if address is None else (ipaddress.ip_network(u"%s" % address), address)
     if not isinstance(text, str) or text.count("/") != 1:
         return None
     address_text, prefix = text.split("/")

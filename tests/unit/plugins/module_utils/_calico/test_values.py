@@ -57,6 +57,10 @@ def test_ip_network_returns_standard_library_objects():
     network, address = values.ip_network("10.0.0.1/8")
     assert str(network) == "10.0.0.0/8" and str(address) == "10.0.0.1"
     assert values.ip_address("fd00::1").version == 6
+    assert values.ip_network("10.0.0.1") is None
+    assert str(values.ip_network("10.0.0.1", allow_bare_ip=True)[0]) == "10.0.0.1/32"
+    assert str(values.ip_network("fd00::1", allow_bare_ip=True)[0]) == "fd00::1/128"
+    assert values.ip_network("010.0.0.1", allow_bare_ip=True) is None
 
 
 @pytest.mark.parametrize("value,strict,bare,fragment", [
