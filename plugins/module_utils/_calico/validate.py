@@ -91,6 +91,8 @@ LOAD_BALANCER_SINCE = (3, 30)
 CATCH_ALL_NOT_NETS_REFUSED_SINCE = (3, 31)
 TUNNEL_NAMESPACE_SELECTOR_REFUSED_SINCE = (3, 31)
 NAMED_PORTS_WITHOUT_PROTOCOL_SINCE = (3, 32)
+GLOBAL_ALONE_TOKEN_CHECK_SINCE = (3, 30)
+POOL_SELECTOR_GLOBAL_REFUSED_SINCE = (3, 31)
 
 # Fields clientv3 only accepts on the BGPConfiguration named "default" (lists only when non-empty).
 BGP_GLOBAL_ONLY_FIELDS = (
@@ -393,11 +395,12 @@ def _enum_field_problem(mapping, key, path, allowed):
     return [problem] if problem else []
 
 
-def _selector_field_problems(mapping, key, path, global_rule="forbidden"):
+def _selector_field_problems(mapping, key, path, global_rule="forbidden", calico_version=None):
     value = mapping.get(key)
     if value is None:
         return []
-    return selector_problems(value, "%s.%s" % (path, key), global_rule)
+    strict = at_least(calico_version, GLOBAL_ALONE_TOKEN_CHECK_SINCE)
+    return selector_problems(value, "%s.%s" % (path, key), global_rule, strict_global_alone=strict)
 
 
 def _duration_field_problem(mapping, key, path):
@@ -636,8 +639,9 @@ def entity_rule_problems(entity, path, calico_version=None):
             elif key == "notNets" and at_least(calico_version, CATCH_ALL_NOT_NETS_REFUSED_SINCE):
                 problems.extend(_catch_all_problem(net, "%s.%s[%d]" % (path, key, index), calico_version))
     problems.extend(_selector_field_problems(entity, "selector", path))
-    problems.extend(_selector_field_problems(entity, "notSelector", path))
-    problems.extend(_selector_field_problems(entity, "namespaceSelector", path, global_rule="alone"))
+    # Calico does not look for global() in notSelector.
+    problems.extend(_selector_field_problems(entity, "notSelector", path, global_rule="ignored"))
+    problems.extend(_selector_field_problems(entity, "namespaceSelector", path, "alone", calico_version))
     for key in ("ports", "notPorts"):
         bad_list = _list_problem(entity, key, path, "a list of ports")
         if bad_list:
@@ -666,7 +670,7 @@ def _service_account_problems(accounts, path):
         return [_bad(path, accounts, "a mapping with names and/or selector")]
     problems = _unknown_key_problems(accounts, ("names", "selector"), path, "serviceAccounts")
     problems.extend(_string_list_problems(accounts, "names", path))
-    problems.extend(_selector_field_problems(accounts, "selector", path))
+    problems.extend(_selector_field_problems(accounts, "selector", path, global_rule="ignored"))
     return problems
 
 
@@ -778,8 +782,9 @@ def ippool_problems(kind, name, spec, calico_version=None):
                         "v3.23); expected Never." % (show(spec["vxlanMode"]), cidr, release_text(calico_version)))
     for key in ("natOutgoing", "disabled", "disableBGPExport"):
         problems.extend(_bool_problem(spec, key, path))
-    problems.extend(_selector_field_problems(spec, "nodeSelector", path))
-    problems.extend(_selector_field_problems(spec, "namespaceSelector", path))
+    pool_global = "forbidden" if at_least(calico_version, POOL_SELECTOR_GLOBAL_REFUSED_SINCE) else "ignored"
+    problems.extend(_selector_field_problems(spec, "nodeSelector", path, pool_global))
+    problems.extend(_selector_field_problems(spec, "namespaceSelector", path, pool_global))
     problems.extend(_enum_field_problem(spec, "assignmentMode", path, ASSIGNMENT_MODES))
     problems.extend(_allowed_uses_problems(spec, ipip or vxlan, calico_version))
     return problems

@@ -84,12 +84,17 @@ def enum_problem(value, path, allowed):
 # Selectors.
 
 
-def selector_problems(text, path, global_rule="forbidden"):
+_GLOBAL_COMBINED_RE = re.compile(r"(&&|\|\|) global\(\)|global\(\) (&&|\|\|)")
+
+
+def selector_problems(text, path, global_rule="forbidden", strict_global_alone=True):
     """Problems in a selector string.
 
-    ``global_rule`` is ``forbidden`` (top-level and entity selectors), ``alone`` (a rule namespaceSelector,
-    where Calico accepts ``global()`` only as the whole selector) or ``ignored`` (fields where Calico does
-    not look for it).
+    ``global_rule`` is ``forbidden`` (fields where Calico refuses any global()), ``alone`` (a rule
+    namespaceSelector, where global() must stand alone) or ``ignored`` (fields where Calico does not look for
+    it). For ``alone``, ``strict_global_alone`` (Calico v3.30 on) takes only the bare token, as Calico's
+    tokenizer check does; before v3.30 Calico only refused global() joined to another term by && or ||, so
+    "!global()" and "(global())" passed.
     """
     if not isinstance(text, str):
         return [bad(path, text, "a selector string such as app == \"web\"")]
@@ -100,9 +105,11 @@ def selector_problems(text, path, global_rule="forbidden"):
             path, show(text), exc.position, _selector_reason(exc))]
     if global_rule == "ignored" or not parsed.uses_global():
         return []
-    if global_rule == "alone" and parsed.canonical() == "global()":
-        return []
     if global_rule == "alone":
+        if strict_global_alone and "".join(text.split()) == "global()":
+            return []
+        if not strict_global_alone and not _GLOBAL_COMBINED_RE.search(parsed.canonical()):
+            return []
         return ["%s is %s: global() is only allowed on its own in a rule namespaceSelector." % (path, show(text))]
     return ["%s is %s: global() is not allowed here; it may only be used, alone, in a rule namespaceSelector." % (
         path, show(text))]

@@ -93,6 +93,20 @@ CASES = [
     ("not-nets-catch-all-v6", rule(ipVersion=6, destination={"notNets": ["::/0"]}), V331,
      "spec.ingress[0].destination.notNets[0]", ['"::/0"', "catch-all"]),
     ("nets-catch-all", rule(source={"nets": ["0.0.0.0/0"]}), V332, None, []),
+    # global() in a rule namespaceSelector: before v3.30 only "&& global()"/"global() ||" were refused; from v3.30
+    # Calico tokenizes and takes global() only alone.
+    ("ns-selector-not-global", rule(source={"namespaceSelector": "!global()"}), V321, None, []),
+    ("ns-selector-not-global", rule(source={"namespaceSelector": "!global()"}), V332,
+     "spec.ingress[0].source.namespaceSelector", ['"!global()"', "on its own"]),
+    ("ns-selector-parenthesised-global", rule(source={"namespaceSelector": "(global())"}), V321, None, []),
+    ("ns-selector-parenthesised-global", rule(source={"namespaceSelector": "(global())"}), V330,
+     "spec.ingress[0].source.namespaceSelector", ['"(global())"']),
+    ("ns-selector-global-or", rule(source={"namespaceSelector": "global() || has(a)"}), V321,
+     "spec.ingress[0].source.namespaceSelector", ["on its own"]),
+    ("ns-selector-global-spaces", rule(source={"namespaceSelector": " global() "}), V332, None, []),
+    # IPPool selectors: global() refused from v3.31, not looked for before.
+    ("pool-node-selector-global", ippool(nodeSelector="global()"), V321, None, []),
+    ("pool-node-selector-global", ippool(nodeSelector="global()"), V332, "spec.nodeSelector", ['"global()"']),
     # IPPool: the default block size is checked against the prefix too.
     ("pool-28-defaulted", ippool(cidr="198.19.24.0/28"), V321, "spec.blockSize",
      ["unset", "default 26", "/28", "at least 28"]),
