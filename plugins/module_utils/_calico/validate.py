@@ -149,10 +149,6 @@ class CalicoValidationError(Exception):
         return " ".join(self.problems)
 
 
-def _range_problem(value, path, allowed):
-    return range_problem(value, path, allowed)
-
-
 def port_problem(value, path):
     """Problem for one rule port (numorstring.Port): number, "min:max" range or a port name."""
     if is_int(value):
