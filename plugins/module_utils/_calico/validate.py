@@ -31,6 +31,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import (
     felix_setting_problems,
+    field_exists,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.values import (  # noqa: F401 (re-exported)
     AS_NUMBER_MAX,
@@ -1079,7 +1080,7 @@ def _advert_community_problems(communities, path, defined):
 
 def felix_problems(kind, name, spec, calico_version=None):
     problems = felix_setting_problems(spec, "spec", calico_version)
-    selector = spec.get("nodeSelector")
+    selector = spec.get("nodeSelector") if field_exists("nodeSelector", calico_version) else None
     if selector not in (None, "") and isinstance(name, str) and (name == "default" or name.startswith("node.")):
         problems.append("spec.nodeSelector is %s on FelixConfiguration %s: a node selector is only allowed on "
                         "FelixConfigurations named other than default and node.<nodename>." % (

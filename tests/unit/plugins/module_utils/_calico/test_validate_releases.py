@@ -76,6 +76,8 @@ CASES = [
      V332, None, []),
     ("felix-selector-v321", resource("FelixConfiguration", {"nodeSelector": "rack == '1'"}, name="rack1"),
      V321, "spec.nodeSelector", ["Calico v3.21", "from v3.32 on"]),
+    ("felix-selector-on-default-v321", resource("FelixConfiguration", {"nodeSelector": "all()"}, name="default"),
+     V321, "spec.nodeSelector", ["Calico v3.21", "from v3.32 on"]),
     ("felix-selector-on-node", resource("FelixConfiguration", {"nodeSelector": "all()"}, name="node.n1"),
      V332, "spec.nodeSelector", ['"node.n1"', "default and node.<nodename>"]),
     # Named ports without a protocol: from v3.32 when every port of the list is named.
