@@ -18,7 +18,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import (  # noqa: F401 (re-exported)
+# Names other modules (and callers written before api.py and values.py) import from here stay importable.
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import (  # pylint: disable=unused-import
     API_VERSION,
     CLUSTER_KINDS,
     GLOBAL_POLICY_KINDS,
@@ -33,7 +34,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_sett
     felix_setting_problems,
     field_exists,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.values import (  # noqa: F401 (re-exported)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.values import (  # pylint: disable=unused-import
     AS_NUMBER_MAX,
     AS_NUMBER_TEXT,
     PORT_NAME_TEXT,
@@ -599,7 +600,9 @@ def _icmp_problems(rule, path, protocol, ip_version):
                         "written as a name." % (path, path, show(rule.get("protocol"))))
     for key in ("protocol", "notProtocol"):
         named = rule.get(key)
-        if isinstance(named, str) and named in ICMP_PROTOCOLS and ip_version is not None and ICMP_PROTOCOLS[named] != ip_version:
+        if not isinstance(named, str) or named not in ICMP_PROTOCOLS or ip_version is None:
+            continue
+        if ICMP_PROTOCOLS[named] != ip_version:
             problems.append("%s.ipVersion is %s but %s.%s is %s: ICMP goes with ipVersion 4 and ICMPv6 with 6." % (
                 path, show(ip_version), path, key, show(named)))
     return problems

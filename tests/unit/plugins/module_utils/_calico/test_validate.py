@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import validate as validate
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import validate
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.validate import (
     CalicoValidationError,
     check_resource,
