@@ -1,54 +1,75 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Field rules for projectcalico.org/v3 resources, checked before anything is written.
+"""Field rules for projectcalico.org/v3 resources, checked before anything is written, per Calico release.
 
-The rules are the ones Calico's own validator (clientv3 / the Calico API server) and the v3.32 CRD schemas
-enforce, as summarised in the shared reference (calico-facts.md sections 1 and 3). Every problem is one
-sentence that names the field path, the offending value and what is allowed, so a playbook author can fix
-all of them in one go.
+The rules are the ones Calico's own validator (``libcalico-go/lib/validator/v3/validator.go``, run by clientv3
+and the Calico API server), clientv3's defaulting and the CRD schemas enforce, read at v3.21.6 and v3.32.1 and
+at the x.0 tags between them where a rule changed (reference/source-audit.md). ``calico_version`` is the
+(major, minor) release the cluster runs; None means the newest release these modules know. Every problem is
+one sentence that names the field path, the offending value and what is allowed, so a playbook author can fix
+all of them in one go. ``validation_warnings`` names input Calico takes but that almost certainly means
+something else than it says.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
-import traceback
 
-try:
-    import netaddr
-    HAS_NETADDR = True
-    NETADDR_IMPORT_ERROR = None
-except ImportError:
-    HAS_NETADDR = False
-    NETADDR_IMPORT_ERROR = traceback.format_exc()
-
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import (
-    SelectorError,
-    parse_selector,
+# Names other modules (and callers written before api.py and values.py) import from here stay importable.
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import (  # pylint: disable=unused-import
+    API_VERSION,
+    CLUSTER_KINDS,
+    GLOBAL_POLICY_KINDS,
+    NAMESPACED_KINDS,
+    NEWEST_CALICO_VERSION,
+    PER_NODE_CONFIG_KINDS,
+    POLICY_KINDS,
+    at_least,
+    release_text,
 )
-
-API_VERSION = "projectcalico.org/v3"
-
-POLICY_KINDS = ("NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy")
-GLOBAL_POLICY_KINDS = ("GlobalNetworkPolicy", "StagedGlobalNetworkPolicy")
-NAMESPACED_KINDS = ("NetworkPolicy", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy", "NetworkSet")
-CLUSTER_KINDS = (
-    "GlobalNetworkPolicy", "StagedGlobalNetworkPolicy", "FelixConfiguration", "BGPConfiguration", "BGPPeer",
-    "BGPFilter", "IPPool", "IPReservation", "KubeControllersConfiguration", "HostEndpoint", "GlobalNetworkSet",
-    "Tier", "ClusterInformation", "CalicoNodeStatus", "IPAMConfiguration", "BlockAffinity",
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import (
+    felix_setting_problems,
+    field_exists,
 )
-PER_NODE_CONFIG_KINDS = ("FelixConfiguration", "BGPConfiguration")
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.values import (  # pylint: disable=unused-import
+    AS_NUMBER_MAX,
+    AS_NUMBER_TEXT,
+    PORT_NAME_TEXT,
+    as_number_problem,
+    as_number_value,
+    asdot_parts,
+    bad as _bad,
+    cidr_problem,
+    duration_problem,
+    enum_problem,
+    go_duration_ok,
+    ip_network,
+    is_digits,
+    is_int,
+    missing as _missing,
+    one_of as _one_of,
+    parse_ip,
+    parse_network,
+    port_name_ok,
+    port_range_problem,
+    protocol_value,
+    range_problem,
+    selector_problems,
+    show,
+)
 
 RULE_ACTIONS = ("Allow", "Deny", "Log", "Pass")
 POLICY_TYPES = ("Ingress", "Egress")
 PROTOCOL_NAMES = ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite")
 PORT_PROTOCOLS = ("TCP", "UDP", "SCTP", 6, 17, 132)
-ICMP_PROTOCOLS = {"ICMP": 4, 1: 4, "ICMPv6": 6, 58: 6}
+# Calico compares the parsed protocol with the names ICMP/ICMPv6, so numbers 1/58 do not count as ICMP here.
+ICMP_PROTOCOLS = {"ICMP": 4, "ICMPv6": 6}
 ENCAPSULATION_MODES = ("Always", "CrossSubnet", "Never")
 ALLOWED_USES = ("Workload", "Tunnel", "LoadBalancer")
+DEFAULT_ALLOWED_USES = ("Workload", "Tunnel")
 ASSIGNMENT_MODES = ("Automatic", "Manual")
 SOURCE_ADDRESSES = ("UseNodeIP", "None")
 NEXT_HOP_MODES = ("Auto", "Self", "Keep")
@@ -57,11 +78,25 @@ LOG_SEVERITIES = ("Trace", "Debug", "Info", "Warning", "Error", "Fatal")
 ENABLED_DISABLED = ("Enabled", "Disabled")
 BIND_MODES = ("None", "NodeIP")
 ENDPOINT_PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
-KCC_LOG_SEVERITIES = ("None", "Debug", "Info", "Warning", "Error", "Fatal", "Panic")
+# KubeControllersConfiguration: the logLevel validator never takes None or Panic (which the v3.32 CRD enum
+# lists), and the v3.32 CRD enum has no Trace; only v3.31 takes Trace (validator yes, CRD without enum).
+KCC_LOG_SEVERITIES = ("Debug", "Info", "Warning", "Error", "Fatal")
 BLOCK_SIZE_RANGE = {4: (20, 32), 6: (116, 128)}
-AS_NUMBER_MAX = 4294967295
+DEFAULT_BLOCK_SIZE = {4: 26, 6: 122}
 
-# Fields clientv3 only accepts on the BGPConfiguration named "default".
+# Releases where a rule changed (validator.go at each x.0 tag).
+TRACE_SINCE = (3, 31)
+TIERED_NAMES_SINCE = (3, 29)
+TIER_PREFIX_RULE_DROPPED = (3, 32)
+IPV6_VXLAN_SINCE = (3, 23)
+LOAD_BALANCER_SINCE = (3, 30)
+CATCH_ALL_NOT_NETS_REFUSED_SINCE = (3, 31)
+TUNNEL_NAMESPACE_SELECTOR_REFUSED_SINCE = (3, 31)
+NAMED_PORTS_WITHOUT_PROTOCOL_SINCE = (3, 32)
+GLOBAL_ALONE_TOKEN_CHECK_SINCE = (3, 30)
+POOL_SELECTOR_GLOBAL_REFUSED_SINCE = (3, 31)
+
+# Fields clientv3 only accepts on the BGPConfiguration named "default" (lists only when non-empty).
 BGP_GLOBAL_ONLY_FIELDS = (
     "nodeToNodeMeshEnabled", "asNumber", "serviceClusterIPs", "serviceExternalIPs", "serviceLoadBalancerIPs",
     "nodeMeshPassword", "nodeMeshMaxRestartTime",
@@ -86,24 +121,23 @@ BGPCONFIG_KEYS = ("nodeToNodeMeshEnabled", "asNumber", "logSeverityScreen", "lis
                   "ipv4NormalRoutePriority", "ipv6NormalRoutePriority", "localWorkloadPeeringIPV4",
                   "localWorkloadPeeringIPV6", "serviceLoadBalancerAggregation")
 HOSTENDPOINT_KEYS = ("node", "interfaceName", "expectedIPs", "profiles", "ports")
+# Prefixes of policy names Calico writes itself; they skip the tier-prefix rule (libcalico-go/lib/names).
+GENERATED_POLICY_PREFIXES = ("knp.default.", "ossg.", "kanp.adminnetworkpolicy.", "kbanp.baselineadminnetworkpolicy.")
 
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS_LABEL_RE = re.compile(r"^%s$" % _DNS_LABEL)
 _DNS_SUBDOMAIN_RE = re.compile(r"^%s(\.%s)*$" % (_DNS_LABEL, _DNS_LABEL))
-_NAMED_PORT_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
-_DIGITS_RE = re.compile(r"^[0-9]+$")
-_DOTTED_QUAD_RE = re.compile(r"^(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}$")
-_ASDOT_RE = re.compile(r"^([0-9]+)\.([0-9]+)$")
-_GO_DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+# validator.go: names of generated NetworkPolicies (Kubernetes, OpenStack) keep their prefix.
+_GENERATED_NP_NAME_RE = re.compile(r"^(knp|ossg)\.default\.%s(\.%s)*$" % (_DNS_LABEL, _DNS_LABEL))
+_ONE_DOT_NAME_RE = re.compile(r"^%s(\.%s)?$" % (_DNS_LABEL, _DNS_LABEL))
+_DASH_RANGE_RE = re.compile(r"^([0-9]+)-([0-9]+)$")
 _COMMUNITY_RE = re.compile(r"^(\d+):(\d+)$|^(\d+):(\d+):(\d+)$")
-_INTERFACE_NAME_RE = re.compile(r"^[a-zA-Z0-9_.:@-]{1,15}$|^\*$")
+_INTERFACE_NAME_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,15}$")
 
 DNS_LABEL_TEXT = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)"
-PORT_TEXT = ("an integer from 1 to 65535, a range \"min:max\" with 1 <= min <= max <= 65535, or a port name "
-             "matching ^[a-zA-Z0-9_.-]{1,128}$")
+PORT_TEXT = ("an integer from 1 to 65535, a range \"min:max\" with 1 <= min <= max <= 65535, or %s" % PORT_NAME_TEXT)
 PROTOCOL_TEXT = "one of %s (case-sensitive) or an integer from 1 to 255" % ", ".join(PROTOCOL_NAMES)
-AS_NUMBER_TEXT = ("an integer from 0 to 4294967295, a string of digits, or asdot notation \"A.B\" with A and B "
-                  "from 0 to 65535")
+MAX_NAME_LENGTH = 253
 
 
 class CalicoValidationError(Exception):
@@ -117,207 +151,27 @@ class CalicoValidationError(Exception):
         return " ".join(self.problems)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Value helpers, shared with _felix_settings and _calico_normalize.
-
-
-def show(value):
-    """Render a value as the user would write it in YAML/JSON, so strings and numbers stay distinguishable."""
-    try:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _bad(path, value, allowed):
-    return "%s is %s: expected %s." % (path, show(value), allowed)
-
-
-def _missing(path, allowed):
-    return "%s is missing: expected %s." % (path, allowed)
-
-
-def _one_of(values):
-    return "one of %s" % ", ".join(show(v) if not isinstance(v, str) else v for v in values)
-
-
-def enum_problem(value, path, allowed):
-    """Check an exact (case-sensitive) spelling and hint at the right case when only the case differs."""
-    if isinstance(value, str) and value in allowed:
-        return None
-    if isinstance(value, str):
-        folded = [a for a in allowed if isinstance(a, str) and a.lower() == value.lower()]
-        if folded:
-            return "%s is %s: expected %s; spellings are case-sensitive (did you mean %s?)." % (
-                path, show(value), _one_of(allowed), folded[0])
-    return _bad(path, value, _one_of(allowed))
-
-
-def selector_problems(text, path, global_rule="forbidden"):
-    """Problems in a selector string.
-
-    ``global_rule`` is ``forbidden`` (top-level and entity selectors) or ``alone`` (a rule namespaceSelector,
-    where Calico accepts ``global()`` only as the whole selector).
-    """
-    if not isinstance(text, str):
-        return [_bad(path, text, "a selector string such as app == \"web\"")]
-    try:
-        parsed = parse_selector(text)
-    except SelectorError as exc:
-        return ["%s is %s: invalid selector at position %s: %s." % (
-            path, show(text), exc.position, _selector_reason(exc))]
-    if not parsed.uses_global():
-        return []
-    if global_rule == "alone" and parsed.canonical() == "global()":
-        return []
-    if global_rule == "alone":
-        return ["%s is %s: global() is only allowed on its own in a rule namespaceSelector." % (path, show(text))]
-    return ["%s is %s: global() is not allowed here; it may only be used, alone, in a rule namespaceSelector." % (
-        path, show(text))]
-
-
-def _selector_reason(exc):
-    # The parser's message repeats the selector and position, which the problem sentence already gives.
-    message = str(exc).rstrip(".")
-    marker = "at position %s: " % exc.position
-    return message.split(marker, 1)[1] if marker in message else message
-
-
-def parse_network(text):
-    """Parse CIDR text; return (version, prefixlen, network_text, canonical_text) or None when it is not a CIDR.
-
-    network_text is the masked network; canonical_text keeps the given address in canonical spelling.
-    """
-    if not isinstance(text, str) or text.count("/") != 1:
-        return None
-    address, prefix = text.split("/")
-    if not _DIGITS_RE.match(prefix) or not address or address != address.strip():
-        return None
-    address_info = parse_ip(address)
-    if address_info is None:
-        return None
-    version, canonical_address = address_info
-    length = int(prefix)
-    if length > (32 if version == 4 else 128):
-        return None
-    if HAS_NETADDR:
-        network = netaddr.IPNetwork("%s/%d" % (canonical_address, length))
-        masked = "%s/%d" % (network.network, length)
-    else:
-        import ipaddress
-        masked = str(ipaddress.ip_network(u"%s/%d" % (canonical_address, length), strict=False))
-    return version, length, masked, "%s/%d" % (canonical_address, length)
-
-
-def parse_ip(text):
-    """Parse an IP address in strict form; return (version, canonical_text) or None."""
-    if not isinstance(text, str) or not text or text != text.strip():
-        return None
-    # Go's parser (and so Calico) takes only dotted quads without leading zeros for IPv4.
-    if ":" not in text and not _DOTTED_QUAD_RE.match(text):
-        return None
-    if HAS_NETADDR:
-        try:
-            address = netaddr.IPAddress(text, flags=netaddr.INET_PTON) if hasattr(netaddr, "INET_PTON") \
-                else netaddr.IPAddress(text)
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            return None
-    else:
-        import ipaddress
-        try:
-            address = ipaddress.ip_address(u"%s" % text)
-        except ValueError:
-            return None
-    if address.version == 4 and ":" in text:
-        return None
-    return address.version, str(address)
-
-
-def cidr_problem(value, path, strict=True, allow_bare_ip=False):
-    """Problem text for a CIDR value, or None. ``strict`` demands no host bits (Calico's "strictly masked")."""
-    what = "a CIDR with a prefix length, such as 10.0.0.0/8 or fd00::/64"
-    if strict:
-        what = "a strictly masked CIDR (no host bits set) with a prefix length, such as 10.0.0.0/8 or fd00::/64"
-    if allow_bare_ip and parse_ip(value) is not None:
-        return None
-    parsed = parse_network(value)
-    if parsed is None:
-        if parse_ip(value) is not None:
-            return "%s is %s: a bare IP address has no prefix length; expected %s." % (path, show(value), what)
-        return _bad(path, value, what)
-    if strict and parsed[2] != parsed[3]:
-        return "%s is %s: host bits are set; expected the masked network %s." % (path, show(value), parsed[2])
-    return None
-
-
-def go_duration_ok(value, units=None):
-    """True for Go duration text ("90s", "1h30m", "1.5s"); ``units`` narrows the unit set (CRD patterns)."""
-    if not isinstance(value, str) or not value:
-        return False
-    if value == "0" and units is None:
-        return True
-    rest = value
-    while rest:
-        match = _GO_DURATION_RE.match(rest)
-        if not match or (units is not None and match.group(3) not in units):
-            return False
-        rest = rest[match.end():]
-    return True
-
-
-def duration_problem(value, path, units=None):
-    if go_duration_ok(value, units):
-        return None
-    unit_text = "/".join(units) if units else "ns/us/ms/s/m/h"
-    return _bad(path, value, "a duration string such as 90s, 500ms or 1h30m (units %s)" % unit_text)
-
-
 def port_problem(value, path):
     """Problem for one rule port (numorstring.Port): number, "min:max" range or a port name."""
     if is_int(value):
         return None if 1 <= value <= 65535 else _bad(path, value, PORT_TEXT)
     if not isinstance(value, str):
         return _bad(path, value, PORT_TEXT)
-    if _DIGITS_RE.match(value):
+    if is_digits(value):
         return None if 1 <= int(value) <= 65535 else _bad(path, value, PORT_TEXT)
     if ":" in value:
-        return _range_problem(value, path, PORT_TEXT)
-    return None if _NAMED_PORT_RE.match(value) else _bad(path, value, PORT_TEXT)
+        return range_problem(value, path, PORT_TEXT)
+    if port_name_ok(value):
+        return None
+    dash = _DASH_RANGE_RE.match(value)
+    if dash:
+        return ("%s is %s: Calico reads it as a port name, and a port name needs a letter; for the port range "
+                "write \"%s:%s\"; expected %s." % (path, show(value), dash.group(1), dash.group(2), PORT_TEXT))
+    return _bad(path, value, PORT_TEXT)
 
 
-def _range_problem(value, path, allowed):
-    parts = value.split(":")
-    if len(parts) != 2 or not all(_DIGITS_RE.match(p) for p in parts):
-        return _bad(path, value, allowed)
-    low, high = int(parts[0]), int(parts[1])
-    if not (1 <= low <= 65535 and 1 <= high <= 65535):
-        return _bad(path, value, allowed)
-    if low > high:
-        return "%s is %s: the range start is above its end; expected %s." % (path, show(value), allowed)
-    return None
-
-
-def port_range_problem(value, path):
-    """Problem for a numeric port or "min:max" range (Felix settings, where names make no sense)."""
-    allowed = "an integer from 1 to 65535 or a range \"min:max\" with 1 <= min <= max <= 65535"
-    if is_int(value):
-        return None if 1 <= value <= 65535 else _bad(path, value, allowed)
-    if isinstance(value, str) and _DIGITS_RE.match(value):
-        return None if 1 <= int(value) <= 65535 else _bad(path, value, allowed)
-    if isinstance(value, str):
-        return _range_problem(value, path, allowed)
-    return _bad(path, value, allowed)
-
-
-def protocol_value(value):
-    """The protocol as Calico stores it: digit strings become integers, names stay as written."""
-    if isinstance(value, str) and _DIGITS_RE.match(value):
-        return int(value)
-    return value
+def is_named_port(value):
+    return isinstance(value, str) and not is_digits(value) and ":" not in value
 
 
 def protocol_problem(value, path):
@@ -334,34 +188,8 @@ def protocol_problem(value, path):
     return _bad(path, value, PROTOCOL_TEXT)
 
 
-def as_number_value(value):
-    """An AS number as Calico stores it (an integer), or None when the value is not a valid AS number."""
-    if is_int(value):
-        return value if 0 <= value <= AS_NUMBER_MAX else None
-    if not isinstance(value, str):
-        return None
-    if _DIGITS_RE.match(value):
-        number = int(value)
-        return number if number <= AS_NUMBER_MAX else None
-    match = _ASDOT_RE.match(value)
-    if match:
-        high, low = int(match.group(1)), int(match.group(2))
-        if high <= 65535 and low <= 65535:
-            return high * 65536 + low
-    return None
-
-
-def as_number_problem(value, path):
-    return None if as_number_value(value) is not None else _bad(path, value, AS_NUMBER_TEXT)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Public entry points.
-
-
-# Rules that differ by Calico release follow the release the cluster runs: ``calico_version`` is a
-# (major, minor) tuple such as (3, 21); None means the newest release these modules know.
-NEWEST_CALICO_VERSION = (3, 32)
 
 
 def check_resource(resource, calico_version=None):
@@ -369,11 +197,6 @@ def check_resource(resource, calico_version=None):
     problems = validation_problems(resource, calico_version)
     if problems:
         raise CalicoValidationError(problems)
-
-
-def validation_warnings(resource, calico_version=None):
-    """Sentences about valid input that is almost certainly unintended (e.g. a port range written with a dash)."""
-    return []
 
 
 def validation_problems(resource, calico_version=None):
@@ -390,22 +213,69 @@ def validation_problems(resource, calico_version=None):
         kind = ""
     metadata = resource.get("metadata")
     spec = resource.get("spec")
-    problems.extend(metadata_problems(kind, metadata))
+    spec_for_names = spec if isinstance(spec, dict) else {}
+    problems.extend(metadata_problems(kind, metadata, calico_version, spec_for_names))
     if spec is not None and not isinstance(spec, dict):
         problems.append(_bad("spec", spec, "a mapping"))
         return problems
     checker = _SPEC_CHECKERS.get(kind)
     if checker is not None:
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        problems.extend(checker(kind, name, spec or {}))
+        problems.extend(checker(kind, name, spec or {}, calico_version))
     return problems
+
+
+def validation_warnings(resource, calico_version=None):
+    """Sentences about input Calico takes but that almost certainly means something else than it says."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("spec"), dict):
+        return []
+    spec = resource["spec"]
+    kind = resource.get("kind")
+    warnings = []
+    if kind in POLICY_KINDS:
+        warnings.extend(_dash_range_warnings(spec))
+    if kind == "BGPPeer":
+        for key in ("asNumber", "localASNumber"):
+            warnings.extend(_asdot_warning(spec.get(key), "spec." + key))
+    if kind == "BGPConfiguration":
+        warnings.extend(_asdot_warning(spec.get("asNumber"), "spec.asNumber"))
+    return warnings
+
+
+def _dash_range_warnings(spec):
+    warnings = []
+    for direction in ("ingress", "egress"):
+        rules = spec.get(direction)
+        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+            for side in ("source", "destination"):
+                entity = rule.get(side) if isinstance(rule, dict) else None
+                for key in ("ports", "notPorts"):
+                    ports = entity.get(key) if isinstance(entity, dict) else None
+                    for port_index, port in enumerate(ports if isinstance(ports, list) else []):
+                        dash = _DASH_RANGE_RE.match(port) if isinstance(port, str) else None
+                        if dash:
+                            warnings.append(
+                                "spec.%s[%d].%s.%s[%d] is %s: Calico takes it as a named port, not as a port range; "
+                                "for ports %s to %s write \"%s:%s\"." % (
+                                    direction, index, side, key, port_index, show(port), dash.group(1),
+                                    dash.group(2), dash.group(1), dash.group(2)))
+    return warnings
+
+
+def _asdot_warning(value, path):
+    parts = asdot_parts(value)
+    if parts is None:
+        return []
+    number = parts[0] * 65536 + parts[1]
+    return ["%s is %s: Calico reads it as asdot notation, AS %d (%d * 65536 + %d); write %d to say so plainly, or "
+            "the plain number you meant." % (path, show(value), number, parts[0], parts[1], number)]
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Metadata and names.
 
 
-def metadata_problems(kind, metadata):
+def metadata_problems(kind, metadata, calico_version=None, spec=None):
     if not isinstance(metadata, dict):
         return [_bad("metadata", metadata, "a mapping with at least a name")]
     problems = []
@@ -415,7 +285,7 @@ def metadata_problems(kind, metadata):
     elif not isinstance(name, str):
         problems.append(_bad("metadata.name", name, "a string"))
     else:
-        problem = name_problem(kind, name)
+        problem = name_problem(kind, name, calico_version, spec or {})
         if problem:
             problems.append(problem)
     namespace = metadata.get("namespace")
@@ -444,28 +314,52 @@ def _dns_label_ok(text):
 
 
 def _dns_subdomain_ok(text):
-    return len(text) <= 253 and bool(_DNS_SUBDOMAIN_RE.match(text))
+    return len(text) <= MAX_NAME_LENGTH and bool(_DNS_SUBDOMAIN_RE.match(text))
 
 
-def name_problem(kind, name):
+def name_problem(kind, name, calico_version=None, spec=None):
     path = "metadata.name"
     if kind in POLICY_KINDS:
-        parts = name.split(".")
-        if len(name) <= 253 and len(parts) <= 2 and all(_dns_label_ok(p) for p in parts):
-            return None
-        return _bad(path, name, "a DNS-1123 label, optionally prefixed by a tier name and a dot (tier.name); "
-                                "lower-case letters, digits and '-' only")
+        return policy_name_problem(kind, name, calico_version, spec or {})
     if kind == "KubeControllersConfiguration":
         return None if name == "default" else _bad(path, name, "default (the only name Calico accepts for %s)" % kind)
-    if kind in PER_NODE_CONFIG_KINDS:
-        if name == "default":
-            return None
-        if name.startswith("node.") and _dns_subdomain_ok(name[len("node."):]):
-            return None
-        return _bad(path, name, "default or node.<nodename>")
     if _dns_subdomain_ok(name):
         return None
     return _bad(path, name, "a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)")
+
+
+def policy_name_problem(kind, name, calico_version, spec):
+    """Policy names per release: one label before v3.29, "<label>.<label>" from v3.29 (validator.go), and in
+    v3.29-v3.31 the tier prefix rule of clientv3 (libcalico-go/lib/names ValidateTieredPolicyName)."""
+    release = release_text(calico_version)
+    if len(name) > MAX_NAME_LENGTH:
+        return "metadata.name is %s: it is %d characters long; Calico allows at most %d." % (
+            show(name), len(name), MAX_NAME_LENGTH)
+    generated = kind in ("NetworkPolicy", "StagedNetworkPolicy") and bool(_GENERATED_NP_NAME_RE.match(name))
+    if not at_least(calico_version, TIERED_NAMES_SINCE):
+        if generated or _DNS_LABEL_RE.match(name):
+            return None
+        return _bad("metadata.name", name, "in Calico %s a policy name is one DNS-1123 label: lower-case letters, "
+                                           "digits and '-', no dots" % release)
+    if not (generated or _ONE_DOT_NAME_RE.match(name)):
+        return _bad("metadata.name", name, "one or two DNS-1123 labels joined by a dot (name or tier.name): "
+                                           "lower-case letters, digits and '-'")
+    if at_least(calico_version, TIER_PREFIX_RULE_DROPPED):
+        return None
+    return _tier_prefix_problem(name, spec.get("tier"), release)
+
+
+def _tier_prefix_problem(name, tier, release):
+    if name.startswith(GENERATED_POLICY_PREFIXES):
+        return None
+    tier = tier if isinstance(tier, str) and tier else "default"
+    if "." not in name and tier == "default":
+        return None
+    if "." in name and name.startswith(tier + "."):
+        return None
+    return ("metadata.name is %s with spec.tier %s: Calico %s wants policy names in tier %s to start with \"%s.\" "
+            "(names without a dot are only for tier default); expected %s.<name>." % (
+                show(name), show(tier), release, tier, tier, tier))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -499,11 +393,12 @@ def _enum_field_problem(mapping, key, path, allowed):
     return [problem] if problem else []
 
 
-def _selector_field_problems(mapping, key, path, global_rule="forbidden"):
+def _selector_field_problems(mapping, key, path, global_rule="forbidden", calico_version=None):
     value = mapping.get(key)
     if value is None:
         return []
-    return selector_problems(value, "%s.%s" % (path, key), global_rule)
+    strict = at_least(calico_version, GLOBAL_ALONE_TOKEN_CHECK_SINCE)
+    return selector_problems(value, "%s.%s" % (path, key), global_rule, strict_global_alone=strict)
 
 
 def _duration_field_problem(mapping, key, path):
@@ -551,7 +446,7 @@ def _secret_key_ref_problems(value, path):
 # Policies.
 
 
-def policy_problems(kind, name, spec):
+def policy_problems(kind, name, spec, calico_version=None):
     path = "spec"
     is_global = kind in GLOBAL_POLICY_KINDS
     known = POLICY_SPEC_KEYS + (GLOBAL_POLICY_ONLY_KEYS if is_global else ()) + (
@@ -569,7 +464,7 @@ def policy_problems(kind, name, spec):
     order = spec.get("order")
     if order is not None and (isinstance(order, bool) or not isinstance(order, (int, float))):
         problems.append(_bad("spec.order", order, "a number (policies with lower order apply first)"))
-    problems.extend(_tier_problems(spec, name))
+    problems.extend(_tier_problems(spec))
     for key in ("selector", "serviceAccountSelector", "namespaceSelector"):
         if key in known:
             problems.extend(_selector_field_problems(spec, key, path))
@@ -586,22 +481,18 @@ def policy_problems(kind, name, spec):
             problems.append(_bad("spec.%s" % direction, rules, "a list of rules"))
             continue
         for index, rule in enumerate(rules):
-            problems.extend(rule_problems(rule, "spec.%s[%d]" % (direction, index), direction, is_global))
+            problems.extend(rule_problems(rule, "spec.%s[%d]" % (direction, index), direction, is_global,
+                                          calico_version))
     if is_global:
         problems.extend(_host_policy_problems(spec))
     return problems
 
 
-def _tier_problems(spec, name):
+def _tier_problems(spec):
     tier = spec.get("tier")
-    if tier is None:
+    if tier is None or (isinstance(tier, str) and _dns_label_ok(tier)):
         return []
-    if not isinstance(tier, str) or not _dns_label_ok(tier):
-        return [_bad("spec.tier", tier, DNS_LABEL_TEXT)]
-    if isinstance(name, str) and name.count(".") == 1 and name.split(".")[0] != tier:
-        return ["metadata.name is %s: its tier prefix %s does not match spec.tier %s; expected %s.<name> or a name "
-                "without a prefix." % (show(name), show(name.split(".")[0]), show(tier), tier)]
-    return []
+    return [_bad("spec.tier", tier, DNS_LABEL_TEXT)]
 
 
 def _types_problems(types):
@@ -643,7 +534,7 @@ def _host_policy_problems(spec):
     return problems
 
 
-def rule_problems(rule, path, direction, is_global):
+def rule_problems(rule, path, direction, is_global, calico_version=None):
     if not isinstance(rule, dict):
         return [_bad(path, rule, "a rule mapping with at least an action")]
     problems = _unknown_key_problems(rule, RULE_KEYS, path, "rule")
@@ -678,9 +569,10 @@ def rule_problems(rule, path, direction, is_global):
             problems.append(_bad(side_path, entity, "a mapping of match criteria"))
             continue
         sides.append((side_path, entity))
-        problems.extend(entity_rule_problems(entity, side_path))
+        problems.extend(entity_rule_problems(entity, side_path, calico_version))
         if protocol_ok:
-            problems.extend(_port_protocol_problems(entity, side_path, rule.get("protocol"), protocol))
+            problems.extend(_port_protocol_problems(entity, side_path, rule.get("protocol"), protocol,
+                                                    calico_version))
         problems.extend(_services_problems(entity, side_path, side, direction, is_global))
     problems.extend(_net_family_problems(sides, path, ip_version))
     return problems
@@ -702,12 +594,17 @@ def _icmp_problems(rule, path, protocol, ip_version):
         if icmp.get("code") is not None and icmp.get("type") is None:
             problems.append("%s.code is %s without a type: an ICMP code needs %s.type as well." % (
                 icmp_path, show(icmp["code"]), icmp_path))
-        if protocol not in ICMP_PROTOCOLS:
-            problems.append("%s is set but %s.protocol is %s: ICMP matches need protocol ICMP or ICMPv6 (or 1/58)."
-                            % (icmp_path, path, show(rule.get("protocol"))))
-    if protocol in ICMP_PROTOCOLS and ip_version is not None and ICMP_PROTOCOLS[protocol] != ip_version:
-        problems.append("%s.ipVersion is %s but %s.protocol is %s: ICMP goes with ipVersion 4 and ICMPv6 with 6." % (
-            path, show(ip_version), path, show(rule.get("protocol"))))
+    # validator.go checks only icmp (not notICMP) against the protocol, and by name: 1 and 58 do not count.
+    if rule.get("icmp") is not None and protocol not in ICMP_PROTOCOLS:
+        problems.append("%s.icmp is set but %s.protocol is %s: an icmp match needs protocol ICMP or ICMPv6, "
+                        "written as a name." % (path, path, show(rule.get("protocol"))))
+    for key in ("protocol", "notProtocol"):
+        named = rule.get(key)
+        if not isinstance(named, str) or named not in ICMP_PROTOCOLS or ip_version is None:
+            continue
+        if ICMP_PROTOCOLS[named] != ip_version:
+            problems.append("%s.ipVersion is %s but %s.%s is %s: ICMP goes with ipVersion 4 and ICMPv6 with 6." % (
+                path, show(ip_version), path, key, show(named)))
     return problems
 
 
@@ -728,7 +625,7 @@ def _http_problems(rule, path, direction, protocol):
     return problems
 
 
-def entity_rule_problems(entity, path):
+def entity_rule_problems(entity, path, calico_version=None):
     problems = _unknown_key_problems(entity, ENTITY_RULE_KEYS, path, "source/destination")
     for key in ("nets", "notNets"):
         bad_list = _list_problem(entity, key, path, "a list of CIDRs")
@@ -739,9 +636,12 @@ def entity_rule_problems(entity, path):
             problem = cidr_problem(net, "%s.%s[%d]" % (path, key, index), strict=True)
             if problem:
                 problems.append(problem)
+            elif key == "notNets" and at_least(calico_version, CATCH_ALL_NOT_NETS_REFUSED_SINCE):
+                problems.extend(_catch_all_problem(net, "%s.%s[%d]" % (path, key, index), calico_version))
     problems.extend(_selector_field_problems(entity, "selector", path))
-    problems.extend(_selector_field_problems(entity, "notSelector", path))
-    problems.extend(_selector_field_problems(entity, "namespaceSelector", path, global_rule="alone"))
+    # Calico does not look for global() in notSelector.
+    problems.extend(_selector_field_problems(entity, "notSelector", path, global_rule="ignored"))
+    problems.extend(_selector_field_problems(entity, "namespaceSelector", path, "alone", calico_version))
     for key in ("ports", "notPorts"):
         bad_list = _list_problem(entity, key, path, "a list of ports")
         if bad_list:
@@ -755,6 +655,14 @@ def entity_rule_problems(entity, path):
     return problems
 
 
+def _catch_all_problem(net, path, calico_version):
+    parsed = parse_network(net)
+    if parsed is None or parsed[1] != 0:
+        return []
+    return ["%s is %s: Calico %s refuses a catch-all CIDR in notNets (it would match no traffic at all); drop the "
+            "rule or use nets instead." % (path, show(net), release_text(calico_version))]
+
+
 def _service_account_problems(accounts, path):
     if accounts is None:
         return []
@@ -762,16 +670,29 @@ def _service_account_problems(accounts, path):
         return [_bad(path, accounts, "a mapping with names and/or selector")]
     problems = _unknown_key_problems(accounts, ("names", "selector"), path, "serviceAccounts")
     problems.extend(_string_list_problems(accounts, "names", path))
-    problems.extend(_selector_field_problems(accounts, "selector", path))
+    problems.extend(_selector_field_problems(accounts, "selector", path, global_rule="ignored"))
     return problems
 
 
-def _port_protocol_problems(entity, path, raw_protocol, protocol):
+def _port_protocol_problems(entity, path, raw_protocol, protocol, calico_version):
     problems = []
     for key in ("ports", "notPorts"):
-        if entity.get(key) and protocol not in PORT_PROTOCOLS:
-            problems.append("%s.%s is set but the rule's protocol is %s: ports need protocol TCP, UDP or SCTP "
-                            "(or 6, 17, 132)." % (path, key, show(raw_protocol)))
+        ports = entity.get(key)
+        if not ports or not isinstance(ports, list) or protocol in PORT_PROTOCOLS:
+            continue
+        if protocol is None and at_least(calico_version, NAMED_PORTS_WITHOUT_PROTOCOL_SINCE):
+            if all(is_named_port(port) for port in ports):
+                continue
+            problems.append("%s.%s is %s without a protocol: ports given by number or range need protocol TCP, UDP or "
+                            "SCTP (or 6, 17, 132); only named ports may go without one." % (path, key, show(ports)))
+            continue
+        if protocol is None:
+            problems.append("%s.%s is set but the rule has no protocol: Calico %s needs protocol TCP, UDP or SCTP (or "
+                            "6, 17, 132) for any ports, named ones included." % (
+                                path, key, release_text(calico_version)))
+            continue
+        problems.append("%s.%s is set but the rule's protocol is %s: ports need protocol TCP, UDP or SCTP "
+                        "(or 6, 17, 132)." % (path, key, show(raw_protocol)))
     return problems
 
 
@@ -831,7 +752,7 @@ def _net_family_problems(sides, path, ip_version):
 # IPPool.
 
 
-def ippool_problems(kind, name, spec):
+def ippool_problems(kind, name, spec, calico_version=None):
     path = "spec"
     problems = _unknown_key_problems(spec, IPPOOL_KEYS, path, "IPPool")
     cidr = spec.get("cidr")
@@ -856,24 +777,22 @@ def ippool_problems(kind, name, spec):
     if ipip and network and network[0] == 6:
         problems.append("spec.ipipMode is %s on IPv6 pool %s: IPIP is not supported for IPv6; expected Never." % (
             show(spec["ipipMode"]), cidr))
+    if vxlan and network and network[0] == 6 and not at_least(calico_version, IPV6_VXLAN_SINCE):
+        problems.append("spec.vxlanMode is %s on IPv6 pool %s: Calico %s has no VXLAN for IPv6 (it arrived in "
+                        "v3.23); expected Never." % (show(spec["vxlanMode"]), cidr, release_text(calico_version)))
     for key in ("natOutgoing", "disabled", "disableBGPExport"):
         problems.extend(_bool_problem(spec, key, path))
-    problems.extend(_selector_field_problems(spec, "nodeSelector", path))
-    problems.extend(_selector_field_problems(spec, "namespaceSelector", path))
+    pool_global = "forbidden" if at_least(calico_version, POOL_SELECTOR_GLOBAL_REFUSED_SINCE) else "ignored"
+    problems.extend(_selector_field_problems(spec, "nodeSelector", path, pool_global))
+    problems.extend(_selector_field_problems(spec, "namespaceSelector", path, pool_global))
     problems.extend(_enum_field_problem(spec, "assignmentMode", path, ASSIGNMENT_MODES))
-    problems.extend(_allowed_uses_problems(spec, ipip or vxlan))
+    problems.extend(_allowed_uses_problems(spec, ipip or vxlan, calico_version))
     return problems
 
 
 def _link_local_problems(cidr, network):
     link_local = "169.254.0.0/16" if network[0] == 4 else "fe80::/10"
-    if HAS_NETADDR:
-        overlaps = netaddr.IPNetwork(network[2]) in netaddr.IPNetwork(link_local) or \
-            netaddr.IPNetwork(link_local) in netaddr.IPNetwork(network[2])
-    else:
-        import ipaddress
-        overlaps = ipaddress.ip_network(u"%s" % network[2]).overlaps(ipaddress.ip_network(u"%s" % link_local))
-    if overlaps:
+    if ip_network(network[2])[0].overlaps(ip_network(link_local)[0]):
         return ["spec.cidr is %s: it overlaps the link-local range %s, which Calico refuses for pools." % (
             show(cidr), link_local)]
     return []
@@ -881,37 +800,72 @@ def _link_local_problems(cidr, network):
 
 def _block_size_problems(spec, network):
     block_size = spec.get("blockSize")
-    if block_size is None:
-        return []
     version = network[0] if network else None
+    if block_size is None or block_size == 0:
+        # clientv3 defaults the block size (26 for IPv4, 122 for IPv6) and then checks it like a given one.
+        return _pool_fits_block_problems(spec, network, DEFAULT_BLOCK_SIZE[version], True) if network else []
     ranges = [BLOCK_SIZE_RANGE[version]] if version else list(BLOCK_SIZE_RANGE.values())
     allowed = " or ".join("%d to %d for IPv%d" % (lo, hi, v) for v, (lo, hi) in sorted(BLOCK_SIZE_RANGE.items())
                           if version in (None, v))
     if not is_int(block_size) or not any(lo <= block_size <= hi for lo, hi in ranges):
         return [_bad("spec.blockSize", block_size, "an integer from %s" % allowed)]
-    if network and block_size < network[1] and spec.get("disabled") is not True:
-        return ["spec.blockSize is %d but the pool %s has prefix length %d: expected a block size of at least %d." % (
-            block_size, spec.get("cidr"), network[1], network[1])]
-    return []
+    return _pool_fits_block_problems(spec, network, block_size, False) if network else []
 
 
-def _allowed_uses_problems(spec, encapsulated):
-    uses = spec.get("allowedUses")
-    if uses is None:
+def _pool_fits_block_problems(spec, network, block_size, defaulted):
+    if block_size >= network[1] or spec.get("disabled") is True:
         return []
-    if not isinstance(uses, list):
+    if defaulted:
+        return ["spec.blockSize is unset, so Calico uses its default %d, but the pool %s has prefix length %d: set "
+                "spec.blockSize to at least %d (and at most %d), or use a pool of /%d or larger." % (
+                    block_size, spec.get("cidr"), network[1], network[1], BLOCK_SIZE_RANGE[network[0]][1],
+                    block_size)]
+    return ["spec.blockSize is %d but the pool %s has prefix length %d: expected a block size of at least %d." % (
+        block_size, spec.get("cidr"), network[1], network[1])]
+
+
+def _allowed_uses_problems(spec, encapsulated, calico_version):
+    uses = spec.get("allowedUses")
+    if uses is not None and not isinstance(uses, list):
         return [_bad("spec.allowedUses", uses, "a list of %s" % ", ".join(ALLOWED_USES))]
+    known = ALLOWED_USES if at_least(calico_version, LOAD_BALANCER_SINCE) else DEFAULT_ALLOWED_USES
     problems = []
-    for index, use in enumerate(uses):
-        problem = enum_problem(use, "spec.allowedUses[%d]" % index, ALLOWED_USES)
+    for index, use in enumerate(uses or []):
+        if use == "LoadBalancer" and use not in known:
+            problems.append("spec.allowedUses[%d] is \"LoadBalancer\": Calico %s does not know it (it arrived in "
+                            "v3.30); expected Workload or Tunnel." % (index, release_text(calico_version)))
+            continue
+        problem = enum_problem(use, "spec.allowedUses[%d]" % index, known)
         if problem:
             problems.append(problem)
         elif uses.index(use) != index:
             problems.append("spec.allowedUses[%d] is %s: it is listed twice." % (index, show(use)))
-    if "LoadBalancer" in uses and ("Workload" in uses or "Tunnel" in uses):
+    # clientv3 defaults an empty list to Workload and Tunnel before validating.
+    effective = uses or list(DEFAULT_ALLOWED_USES)
+    if "LoadBalancer" in effective and "LoadBalancer" in known:
+        problems.extend(_load_balancer_pool_problems(spec, effective, encapsulated))
+    namespace_selector = spec.get("namespaceSelector")
+    if ("Tunnel" in effective and namespace_selector not in (None, "")
+            and at_least(calico_version, TUNNEL_NAMESPACE_SELECTOR_REFUSED_SINCE)):
+        problems.append("spec.namespaceSelector is %s on a pool whose allowedUses %s Tunnel: tunnel addresses "
+                        "belong to no namespace; drop the namespaceSelector or set allowedUses: [Workload]." % (
+                            show(namespace_selector), "include" if uses else "default to Workload and"))
+    return problems
+
+
+def _load_balancer_pool_problems(spec, uses, encapsulated):
+    problems = []
+    if "Workload" in uses or "Tunnel" in uses:
         problems.append("spec.allowedUses is %s: LoadBalancer cannot be combined with Workload or Tunnel." % show(uses))
-    if "LoadBalancer" in uses and encapsulated:
+    if encapsulated:
         problems.append("spec.allowedUses is %s: a LoadBalancer pool cannot have IPIP or VXLAN enabled." % show(uses))
+    if spec.get("disableBGPExport") is True:
+        problems.append("spec.disableBGPExport is true on a LoadBalancer pool: Calico requires false, so the "
+                        "service addresses are advertised.")
+    selector = spec.get("nodeSelector")
+    if selector not in (None, "", "all()"):
+        problems.append("spec.nodeSelector is %s on a LoadBalancer pool: Calico requires exactly \"all()\" (or no "
+                        "nodeSelector)." % show(selector))
     return problems
 
 
@@ -935,7 +889,7 @@ def peer_ip_problem(value, path):
     return None
 
 
-def bgppeer_problems(kind, name, spec):
+def bgppeer_problems(kind, name, spec, calico_version=None):
     path = "spec"
     problems = _unknown_key_problems(spec, BGPPEER_KEYS, path, "BGPPeer")
     if spec.get("node") not in (None, "") and spec.get("nodeSelector") not in (None, ""):
@@ -960,7 +914,7 @@ def bgppeer_problems(kind, name, spec):
                                 "and AS numbers from the selected nodes, so %s must be empty." % (
                                     key, show(spec[key]), key))
     for key in ("nodeSelector", "peerSelector", "localWorkloadSelector"):
-        problems.extend(_selector_field_problems(spec, key, path))
+        problems.extend(_selector_field_problems(spec, key, path, global_rule="ignored"))
     problems.extend(_enum_field_problem(spec, "sourceAddress", path, SOURCE_ADDRESSES))
     problems.extend(_enum_field_problem(spec, "nextHopMode", path, NEXT_HOP_MODES))
     problems.extend(_enum_field_problem(spec, "reversePeering", path, REVERSE_PEERING_MODES))
@@ -973,12 +927,29 @@ def bgppeer_problems(kind, name, spec):
     return problems
 
 
-def bgpconfig_problems(kind, name, spec):
+def log_severities(calico_version):
+    """Felix and BGP log levels of the release: Calico's logLevel validator takes Trace from v3.31."""
+    if at_least(calico_version, TRACE_SINCE):
+        return LOG_SEVERITIES
+    return tuple(level for level in LOG_SEVERITIES if level != "Trace")
+
+
+def _log_severity_problems(mapping, key, path, allowed, calico_version):
+    value = mapping.get(key)
+    if value is None or value == "":
+        return []
+    if value == "Trace" and "Trace" not in allowed:
+        return ["%s.%s is \"Trace\": Calico %s does not take it here; expected %s." % (
+            path, key, release_text(calico_version), _one_of(allowed))]
+    return _enum_field_problem(mapping, key, path, allowed)
+
+
+def bgpconfig_problems(kind, name, spec, calico_version=None):
     path = "spec"
     problems = _unknown_key_problems(spec, BGPCONFIG_KEYS, path, "BGPConfiguration")
     if name != "default":
         for key in BGP_GLOBAL_ONLY_FIELDS:
-            if spec.get(key) is not None:
+            if spec.get(key) is not None and spec.get(key) != []:
                 problems.append("spec.%s is %s on BGPConfiguration %s: Calico only accepts it on the BGPConfiguration "
                                 "named default." % (key, show(spec[key]), show(name)))
     if spec.get("asNumber") is not None:
@@ -987,15 +958,17 @@ def bgpconfig_problems(kind, name, spec):
             problems.append(problem)
     problems.extend(_bool_problem(spec, "nodeToNodeMeshEnabled", path))
     problems.extend(_int_range_problem(spec, "listenPort", path, 1, 65535))
-    problems.extend(_enum_field_problem(spec, "logSeverityScreen", path, LOG_SEVERITIES))
+    problems.extend(_log_severity_problems(spec, "logSeverityScreen", path, log_severities(calico_version),
+                                           calico_version))
     problems.extend(_enum_field_problem(spec, "bindMode", path, BIND_MODES))
     problems.extend(_enum_field_problem(spec, "programClusterRoutes", path, ENABLED_DISABLED))
     problems.extend(_enum_field_problem(spec, "serviceLoadBalancerAggregation", path, ENABLED_DISABLED))
     for key in ("ipv4NormalRoutePriority", "ipv6NormalRoutePriority"):
         problems.extend(_int_range_problem(spec, key, path, 1, 2147483646))
-    for key in ("serviceClusterIPs", "serviceExternalIPs", "serviceLoadBalancerIPs", "prefixAdvertisements"):
+    for key in ("serviceClusterIPs", "serviceExternalIPs", "serviceLoadBalancerIPs"):
         problems.extend(_cidr_block_list_problems(spec, key, path))
     problems.extend(_community_problems(spec, path))
+    problems.extend(_prefix_advertisement_problems(spec, path))
     problems.extend(_secret_key_ref_problems(spec.get("nodeMeshPassword"), "spec.nodeMeshPassword"))
     problems.extend(_duration_field_problem(spec, "nodeMeshMaxRestartTime", path))
     problems.extend(_string_list_problems(spec, "ignoredInterfaces", path))
@@ -1005,6 +978,11 @@ def bgpconfig_problems(kind, name, spec):
                 problems.append("spec.%s is set while spec.nodeToNodeMeshEnabled is false: it only applies to the "
                                 "node-to-node mesh." % key)
     return problems
+
+
+def _bgp_cidr_problem(value, path):
+    # The "net" tag: a strictly masked CIDR, or a bare address (taken as /32 or /128).
+    return cidr_problem(value, path, strict=True, allow_bare_ip=True)
 
 
 def _cidr_block_list_problems(spec, key, path):
@@ -1017,10 +995,25 @@ def _cidr_block_list_problems(spec, key, path):
         if not isinstance(block, dict):
             problems.append(_bad(item_path, block, "a mapping such as {cidr: 10.96.0.0/12}"))
             continue
-        cidr = cidr_problem(block.get("cidr"), item_path + ".cidr", strict=False)
+        if block.get("cidr") in (None, ""):
+            continue
+        cidr = _bgp_cidr_problem(block.get("cidr"), item_path + ".cidr")
         if cidr:
             problems.append(cidr)
     return problems
+
+
+def community_value_problem(value, path):
+    """BGP community "aa:nn" (16-bit parts) or large community "aa:nn:mm" (32-bit parts), or None."""
+    allowed = "a BGP community aa:nn (each part 0 to 65535) or a large community aa:nn:mm (each part 0 to 4294967295)"
+    match = _COMMUNITY_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        return _bad(path, value, allowed)
+    parts = [int(part) for part in value.split(":")]
+    limit = 65535 if len(parts) == 2 else 4294967295
+    if any(part > limit for part in parts):
+        return "%s is %s: a part is above %d; expected %s." % (path, show(value), limit, allowed)
+    return None
 
 
 def _community_problems(spec, path):
@@ -1028,11 +1021,59 @@ def _community_problems(spec, path):
     if problem:
         return [problem]
     problems = []
-    for index, community in enumerate(spec.get("communities") or []):
+    communities = spec.get("communities") or []
+    for index, community in enumerate(communities):
         item_path = "%s.communities[%d]" % (path, index)
-        value = community.get("value") if isinstance(community, dict) else None
-        if not isinstance(value, str) or not _COMMUNITY_RE.match(value):
-            problems.append(_bad(item_path + ".value", value, "a BGP community aa:nn or a large community aa:nn:mm"))
+        if not isinstance(community, dict):
+            problems.append(_bad(item_path, community, "a mapping with name and value"))
+            continue
+        name = community.get("name")
+        if not isinstance(name, str) or not _dns_subdomain_ok(name):
+            problems.append(_bad(item_path + ".name", name, "a name made of lower-case letters, digits, '-' and '.'"))
+        problem = community_value_problem(community.get("value"), item_path + ".value")
+        if problem:
+            problems.append(problem)
+    if communities and not spec.get("prefixAdvertisements"):
+        problems.append("spec.communities is set but spec.prefixAdvertisements is empty: Calico refuses communities "
+                        "that no prefix advertisement uses; add prefixAdvertisements that name them.")
+    return problems
+
+
+def _prefix_advertisement_problems(spec, path):
+    problem = _list_problem(spec, "prefixAdvertisements", path, "a list of {cidr, communities} mappings")
+    if problem:
+        return [problem]
+    defined = [c.get("name") for c in spec.get("communities") or [] if isinstance(c, dict)]
+    problems = []
+    for index, advert in enumerate(spec.get("prefixAdvertisements") or []):
+        item_path = "%s.prefixAdvertisements[%d]" % (path, index)
+        if not isinstance(advert, dict):
+            problems.append(_bad(item_path, advert, "a mapping with cidr and communities"))
+            continue
+        if advert.get("cidr") in (None, ""):
+            problems.append(_missing(item_path + ".cidr", "the advertised CIDR, such as 198.19.16.0/21"))
+        else:
+            cidr = _bgp_cidr_problem(advert.get("cidr"), item_path + ".cidr")
+            if cidr:
+                problems.append(cidr)
+        problems.extend(_advert_community_problems(advert.get("communities"), item_path + ".communities", defined))
+    return problems
+
+
+def _advert_community_problems(communities, path, defined):
+    if not isinstance(communities, list) or not communities:
+        return [_bad(path, communities, "a non-empty list of community values or names from spec.communities")]
+    problems = []
+    for index, community in enumerate(communities):
+        item_path = "%s[%d]" % (path, index)
+        if isinstance(community, str) and _COMMUNITY_RE.match(community):
+            problem = community_value_problem(community, item_path)
+            if problem:
+                problems.append(problem)
+        elif community not in defined:
+            problems.append(_bad(item_path, community, "a community value aa:nn or aa:nn:mm, or a name defined in "
+                                                       "spec.communities (%s)" % (", ".join(
+                                                           str(d) for d in defined) or "none defined")))
     return problems
 
 
@@ -1040,18 +1081,31 @@ def _community_problems(spec, path):
 # FelixConfiguration, KubeControllersConfiguration, HostEndpoint.
 
 
-def felix_problems(kind, name, spec):
-    # Imported here: _felix_settings uses this module's value helpers.
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import felix_setting_problems
-    return felix_setting_problems(spec, "spec")
+def felix_problems(kind, name, spec, calico_version=None):
+    problems = felix_setting_problems(spec, "spec", calico_version)
+    selector = spec.get("nodeSelector") if field_exists("nodeSelector", calico_version) else None
+    if selector not in (None, "") and isinstance(name, str) and (name == "default" or name.startswith("node.")):
+        problems.append("spec.nodeSelector is %s on FelixConfiguration %s: a node selector is only allowed on "
+                        "FelixConfigurations named other than default and node.<nodename>." % (
+                            show(selector), show(name)))
+    if isinstance(selector, str) and len(selector) > 1024:
+        problems.append("spec.nodeSelector is %d characters long: Calico allows at most 1024." % len(selector))
+    return problems
 
 
-def kcc_problems(kind, name, spec):
+def kcc_log_severities(calico_version):
+    if at_least(calico_version, TRACE_SINCE) and not at_least(calico_version, (3, 32)):
+        return ("Trace",) + KCC_LOG_SEVERITIES
+    return KCC_LOG_SEVERITIES
+
+
+def kcc_problems(kind, name, spec, calico_version=None):
     path = "spec"
     problems = _unknown_key_problems(spec, ("controllers", "logSeverityScreen", "healthChecks", "etcdV3CompactionPeriod",
                                             "prometheusMetricsPort", "debugProfilePort"), path,
                                      "KubeControllersConfiguration")
-    problems.extend(_enum_field_problem(spec, "logSeverityScreen", path, KCC_LOG_SEVERITIES))
+    problems.extend(_log_severity_problems(spec, "logSeverityScreen", path, kcc_log_severities(calico_version),
+                                           calico_version))
     problems.extend(_enum_field_problem(spec, "healthChecks", path, ENABLED_DISABLED))
     problems.extend(_duration_field_problem(spec, "etcdV3CompactionPeriod", path))
     problems.extend(_int_range_problem(spec, "prometheusMetricsPort", path, 0, 65535))
@@ -1062,29 +1116,31 @@ def kcc_problems(kind, name, spec):
     if not isinstance(controllers, dict):
         return problems + [_bad("spec.controllers", controllers, "a mapping of controller settings")]
     for controller in sorted(controllers, key=str):
-        settings = controllers[controller]
-        cpath = "spec.controllers.%s" % controller
-        if settings is None:
-            continue
-        if not isinstance(settings, dict):
-            problems.append(_bad(cpath, settings, "a mapping of controller settings"))
-            continue
-        for key in ("reconcilerPeriod", "leakGracePeriod"):
-            problems.extend(_duration_field_problem(settings, key, cpath))
-        problems.extend(_enum_field_problem(settings, "syncLabels", cpath, ENABLED_DISABLED))
-        host_endpoint = settings.get("hostEndpoint")
-        if controller == "node" and host_endpoint is not None:
-            if not isinstance(host_endpoint, dict):
-                problems.append(_bad(cpath + ".hostEndpoint", host_endpoint, "a mapping with autoCreate"))
-            else:
-                problems.extend(_enum_field_problem(host_endpoint, "autoCreate", cpath + ".hostEndpoint",
-                                                    ENABLED_DISABLED))
-                problems.extend(_enum_field_problem(host_endpoint, "createDefaultHostEndpoint",
-                                                    cpath + ".hostEndpoint", ENABLED_DISABLED))
+        problems.extend(_controller_problems(controller, controllers[controller]))
     return problems
 
 
-def hostendpoint_problems(kind, name, spec):
+def _controller_problems(controller, settings):
+    cpath = "spec.controllers.%s" % controller
+    if settings is None:
+        return []
+    if not isinstance(settings, dict):
+        return [_bad(cpath, settings, "a mapping of controller settings")]
+    problems = []
+    for key in ("reconcilerPeriod", "leakGracePeriod"):
+        problems.extend(_duration_field_problem(settings, key, cpath))
+    problems.extend(_enum_field_problem(settings, "syncLabels", cpath, ENABLED_DISABLED))
+    host_endpoint = settings.get("hostEndpoint")
+    if controller == "node" and host_endpoint is not None:
+        if not isinstance(host_endpoint, dict):
+            problems.append(_bad(cpath + ".hostEndpoint", host_endpoint, "a mapping with autoCreate"))
+        else:
+            for key in ("autoCreate", "createDefaultHostEndpoint"):
+                problems.extend(_enum_field_problem(host_endpoint, key, cpath + ".hostEndpoint", ENABLED_DISABLED))
+    return problems
+
+
+def hostendpoint_problems(kind, name, spec, calico_version=None):
     path = "spec"
     problems = _unknown_key_problems(spec, HOSTENDPOINT_KEYS, path, "HostEndpoint")
     node = spec.get("node")
@@ -1093,8 +1149,9 @@ def hostendpoint_problems(kind, name, spec):
     elif not isinstance(node, str) or not _dns_subdomain_ok(node):
         problems.append(_bad("spec.node", node, "a node name (DNS-1123 subdomain)"))
     interface = spec.get("interfaceName")
-    if interface not in (None, "") and (not isinstance(interface, str) or not _INTERFACE_NAME_RE.match(interface)):
-        problems.append(_bad("spec.interfaceName", interface, "an interface name of at most 15 characters, or \"*\""))
+    if interface not in (None, "", "*") and (not isinstance(interface, str) or not _INTERFACE_NAME_RE.match(interface)):
+        problems.append(_bad("spec.interfaceName", interface, "an interface name of 1 to 15 characters from letters, "
+                                                              "digits, '_', '.' and '-', or \"*\" for all interfaces"))
     expected = spec.get("expectedIPs")
     if expected is not None and not isinstance(expected, list):
         problems.append(_bad("spec.expectedIPs", expected, "a list of IP addresses"))
@@ -1122,8 +1179,8 @@ def _endpoint_port_problems(ports):
             problems.append(_bad(path, port, "a mapping with name, protocol and port"))
             continue
         problems.extend(_unknown_key_problems(port, ("name", "protocol", "port"), path, "host endpoint port"))
-        if not isinstance(port.get("name"), str) or not _NAMED_PORT_RE.match(port.get("name") or ""):
-            problems.append(_bad(path + ".name", port.get("name"), "a port name matching ^[a-zA-Z0-9_.-]{1,128}$"))
+        if not port_name_ok(port.get("name")):
+            problems.append(_bad(path + ".name", port.get("name"), PORT_NAME_TEXT))
         protocol = protocol_value(port.get("protocol"))
         if protocol not in ENDPOINT_PORT_PROTOCOLS + (6, 17, 132):
             problems.append(_bad(path + ".protocol", port.get("protocol"), "TCP, UDP or SCTP"))

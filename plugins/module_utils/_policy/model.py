@@ -21,9 +21,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.selector import parse_selector
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.values import ip_address, ip_network
 
 NS_LABEL = "projectcalico.org/namespace"
 ORCH_LABEL = "projectcalico.org/orchestrator"
@@ -99,20 +98,20 @@ def port_text(spec):
 
 
 def parse_network(text, where="nets"):
-    try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
-    except ValueError:
+    parsed = ip_network(str(text).strip(), allow_bare_ip=True)
+    if parsed is None:
         raise ModelError("%s: %r is not a CIDR" % (where, text))
+    return parsed[0]
 
 
 def parse_ip(text, where="ip"):
     text = str(text).strip()
     if "/" in text:
         text = text.split("/", 1)[0]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
+    address = ip_address(text)
+    if address is None:
         raise ModelError("%s: %r is not an IP address" % (where, text))
+    return address
 
 
 def _metadata(obj):

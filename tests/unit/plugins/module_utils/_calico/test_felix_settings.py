@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) calicolab.ccol1 contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Tests of the FelixConfiguration catalogue: value rules, and a cross-check against the upstream v3.32.1 CRD."""
+"""Tests of the FelixConfiguration catalogue: value rules per Calico release, and cross-checks of the field list
+against the upstream CRDs of v3.21.6 and v3.32.1."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,6 +18,8 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_sett
     FELIX_FIELDS,
     closest_felix_field,
     felix_setting_problems,
+    field_exists,
+    fields_for,
 )
 from ansible_collections.calicolab.ccol1.tests.shared_reference import MISSING_REASON, crd_schema_dir
 
@@ -39,6 +42,12 @@ GOOD = [
     {"logActionRateLimit": "10/second", "logActionRateLimitBurst": 5, "featureGates": "A=b,C=d"},
     {"nodeSelector": "kubernetes.io/os == 'linux'", "ipipEnabled": None},
     {"istioDSCPMark": 23, "iptablesMarkMask": 4278190080},
+    # Every Go writer emits bpfLogLevel: "" (no omitempty); "" is valid for enums held in plain Go strings.
+    {"bpfLogLevel": "", "logSeverityScreen": "", "chainInsertMode": ""},
+    # Go's ParseDuration takes "0" on the API server path.
+    {"reportingInterval": "0", "wireguardKeepAlive": "0"},
+    {"routeTableRange": {"min": 1, "max": 250}, "routeTableRanges": None},
+    {"logSeverityScreen": "Trace", "iptablesBackend": "Auto"},
 ]
 
 
@@ -61,7 +70,13 @@ BAD = [
     ({"logActionRateLimitBurst": 10000}, "spec.logActionRateLimitBurst", ["10000", "0 to 9999"]),
     ({"bpfMapSizeConntrackCleanupQueue": 0}, "spec.bpfMapSizeConntrackCleanupQueue", ["0", "at least 1"]),
     ({"vxlanVNI": True}, "spec.vxlanVNI", ["true", "integer"]),
-    ({"reportingInterval": "0"}, "spec.reportingInterval", ['"0"', "duration"]),
+    ({"reportingInterval": "1.5s"}, "spec.reportingInterval", ['"1.5s"', "fractions"]),
+    ({"iptablesLockProbeInterval": "500us"}, "spec.iptablesLockProbeInterval", ['"500us"', "ms, s, m or h"]),
+    ({"bpfLogLevel": "Trace"}, "spec.bpfLogLevel", ['"Trace"', "Off or Info or Debug"]),
+    ({"routeTableRange": {"min": 0, "max": 10}}, "spec.routeTableRange", ["1 <= min <= max <= 250"]),
+    ({"routeTableRange": {"min": 1, "max": 251}}, "spec.routeTableRange", ["251", "1 <= min <= max <= 250"]),
+    ({"routeTableRanges": [{"min": 0, "max": 300}]}, "spec.routeTableRanges[0]", ["1 <= min <= max"]),
+    ({"iptablesLockTimeout": "10s"}, "spec.iptablesLockTimeout", ["v3.32", "from v3.21 to v3.31"]),
     ({"reportingInterval": 30}, "spec.reportingInterval", ["30", "duration"]),
     ({"iptablesRefreshInterval": "10 s"}, "spec.iptablesRefreshInterval", ['"10 s"', "duration"]),
     ({"failsafeInboundHostPorts": [{"protocol": "tcp", "port": 22}]}, "spec.failsafeInboundHostPorts[0].protocol",
@@ -175,16 +190,25 @@ def _schema_enum(schema):
 
 
 def test_catalogue_lacks_no_schema_field():
-    missing = sorted(set(felix_schema()) - set(FELIX_FIELDS))
-    assert missing == [], "FELIX_FIELDS lacks these v3.32.1 FelixConfiguration fields: %s" % ", ".join(missing)
+    missing = sorted(set(felix_schema()) - set(fields_for((3, 32))))
+    assert missing == [], "the catalogue lacks these v3.32.1 FelixConfiguration fields: %s" % ", ".join(missing)
 
 
 def test_every_catalogue_field_is_in_the_schema():
-    extra = sorted(set(FELIX_FIELDS) - set(felix_schema()))
-    assert extra == [], "FELIX_FIELDS has fields the v3.32.1 schema does not: %s" % ", ".join(extra)
+    extra = sorted(set(fields_for((3, 32))) - set(felix_schema()))
+    assert extra == [], "the catalogue has v3.32 fields the v3.32.1 schema does not: %s" % ", ".join(extra)
 
 
-@pytest.mark.parametrize("name", sorted(FELIX_FIELDS))
+def test_v3_21_fields_are_exactly_the_v3_21_6_schema():
+    # The operator-installed v3.21.6 CRD (crd.projectcalico.org/v1; v3.21 has no native v3 CRDs).
+    folder = crd_schema_dir()
+    if folder is None:
+        pytest.skip(MISSING_REASON)
+    schema = _load_felix_schema(str(folder / "crd.projectcalico.org_v1_v3.21.6.yaml"))
+    assert sorted(fields_for((3, 21))) == sorted(schema)
+
+
+@pytest.mark.parametrize("name", sorted(fields_for((3, 32))))
 def test_catalogue_type_matches_schema(name):
     schema = felix_schema().get(name)
     if schema is None:
@@ -234,3 +258,63 @@ def test_failsafe_port_required_fields_match_schema():
 def test_conntrack_timeout_keys_match_schema():
     from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_settings import CONNTRACK_TIMEOUT_KEYS
     assert set(felix_schema()["bpfConntrackTimeouts"]["properties"]) == set(CONNTRACK_TIMEOUT_KEYS)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Per-release rules (felixconfig.go and validator.go at v3.21.6 and v3.32.1).
+
+V321 = (3, 21)
+V332 = (3, 32)
+
+PER_RELEASE = [
+    # (settings, release, expected problem path or None, fragments)
+    ({"bpfKubeProxyEndpointSlicesEnabled": True}, V321, None, []),
+    ({"iptablesLockFilePath": "/run/xtables.lock"}, V321, None, []),
+    ({"iptablesLockTimeout": "10s"}, V321, None, []),
+    ({"bpfKubeProxyEndpointSlicesEnabled": True}, V332, "spec.bpfKubeProxyEndpointSlicesEnabled",
+     ["Calico v3.32", "from v3.21 to v3.31"]),
+    ({"iptablesLockFilePath": "/run/xtables.lock"}, V332, "spec.iptablesLockFilePath", ["did you mean"]),
+    ({"nftablesMode": "Auto"}, V321, "spec.nftablesMode", ["Calico v3.21", "from v3.29 on"]),
+    ({"wireguardEnabledV6": True}, V321, "spec.wireguardEnabledV6", ["from v3.24 on", "did you mean wireguardEnabled"]),
+    ({"nftablesMode": "Auto"}, V332, None, []),
+    ({"logSeverityScreen": "Trace"}, V321, "spec.logSeverityScreen", ['"Trace"', "v3.21", "v3.31"]),
+    ({"logSeverityScreen": "Trace"}, V332, None, []),
+    ({"iptablesBackend": "Auto"}, V321, "spec.iptablesBackend", ['"Auto"', "v3.25", "Legacy or NFT"]),
+    ({"iptablesBackend": "Auto"}, V332, None, []),
+    ({"reportingInterval": "1.5s"}, V321, None, []),
+    ({"iptablesLockProbeInterval": "500us"}, V321, None, []),
+    ({"reportingInterval": "1.5s"}, V332, "spec.reportingInterval", ['"1.5s"', "fractions"]),
+    # Fields the CRD gives no duration pattern keep Go's duration syntax.
+    ({"liveMigrationRouteConvergenceTime": "1.5s", "dataplaneWatchdogTimeout": "90.5s"}, V332, None, []),
+    ({"bpfLogLevel": ""}, V321, None, []),
+    ({"bpfLogLevel": ""}, V332, None, []),
+    ({"routeTableRange": {"min": 1, "max": 251}}, V321, "spec.routeTableRange", ["1 <= min <= max <= 250"]),
+]
+
+
+@pytest.mark.parametrize("settings,release,path,fragments", PER_RELEASE,
+                         ids=["%s-v%d.%d" % (sorted(c[0])[0], c[1][0], c[1][1]) for c in PER_RELEASE])
+def test_rules_follow_the_release(settings, release, path, fragments):
+    problems = felix_setting_problems(settings, calico_version=release)
+    if path is None:
+        assert problems == []
+        return
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(path), problems[0]
+    for fragment in fragments:
+        assert fragment in problems[0], (fragment, problems[0])
+
+
+def test_every_field_says_which_releases_have_it():
+    assert field_exists("iptablesLockTimeout", (3, 21)) and field_exists("iptablesLockTimeout", (3, 31))
+    assert not field_exists("iptablesLockTimeout", (3, 32)) and not field_exists("iptablesLockTimeout", None)
+    assert field_exists("nodeSelector", None) and not field_exists("nodeSelector", (3, 31))
+    for name, field in FELIX_FIELDS.items():
+        assert field.since >= (3, 21) and (field.until is None or field.until >= field.since), name
+    assert len(fields_for((3, 21))) == 97 and len(fields_for((3, 32))) == 181
+
+
+def test_closest_field_is_one_the_release_has():
+    assert closest_felix_field("iptablesLockTimeout", (3, 32)) != "iptablesLockTimeout"
+    assert closest_felix_field("iptablesLockTimeou", (3, 21)) == "iptablesLockTimeout"
+    assert closest_felix_field("wireguardEnabledV6", (3, 21)) == "wireguardEnabled"
