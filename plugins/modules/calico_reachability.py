@@ -26,17 +26,18 @@ author:
   - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
+  - calicolab.ccol1.attributes
+  - calicolab.ccol1.attributes.platform_kubernetes
+  - calicolab.ccol1.attributes.actiongroup_calico
 attributes:
   check_mode:
     support: full
-    description: Nothing is evaluated differently; the report file is not written, C(changed) says whether it would be.
+    details:
+      - Nothing is evaluated differently; the report file is not written, C(changed) says whether it would be.
   diff_mode:
     support: none
-    description: The only thing written is the report file, whose content is returned in RV(report).
-  platform:
-    support: full
-    platforms: all
-    description: Runs wherever the Kubernetes API (or the snapshot file) can be reached.
+    details:
+      - The only thing written is the report file, whose content is returned in RV(report).
 options:
   snapshot:
     description:
@@ -76,7 +77,10 @@ options:
   flows:
     description:
       - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port), and optionally
-        C(icmp) (C(type), C(code)), C(src_port), C(ip_version) and a C(description). Other keys are refused.
+        C(icmp) (C(type), C(code)), C(src_port), C(ip_version) and a C(description).
+      - A key the module does not know gets a warning naming the closest known key (C(dest) - did you mean
+        C(dst)?) and is ignored; one that most likely stands for a key the flow lacks (C(dest) without C(dst),
+        C(prot) without C(protocol)) fails the task, since the flow evaluated would not be the one meant.
       - "A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
         also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}})."
     type: list
@@ -117,12 +121,15 @@ options:
     description:
       - Flows, as in O(flows), each with C(allowed) true or false and an optional C(description).
       - The task fails when any verdict differs, with a table of those flows in C(msg).
+      - The report lists each expectation with its description and a pass or FAIL mark.
     type: list
     elements: dict
     default: []
   report_format:
     description:
       - Render the matrix and the flows (including the expected ones) as Markdown or a self-contained HTML page.
+      - In the HTML page each matrix cell shows the verdict and the deciding policy, its full explanation opens
+        on click, and the header row and source column stay in place while a large matrix scrolls.
       - Defaults to V(html) when O(report_path) ends with C(.html) or C(.htm), to V(markdown) for any other
         O(report_path), and to V(none) without one.
     type: str
@@ -217,8 +224,14 @@ verdicts:
       type: bool
       sample: false
     decided_by:
-      description: The policy and rule (or profile, failsafe, default deny) that decided.
+      description: The policy and rule (or profile, failsafe, default deny) that decided, stage by stage.
       type: str
+    policy:
+      description:
+        - The deciding policy in a few words, as the report's matrix cells show it (C(knp), C(np), C(gnp) for
+          Kubernetes NetworkPolicy, Calico NetworkPolicy and GlobalNetworkPolicy).
+      type: str
+      sample: default deny (knp yaobank/database-policy)
     explanation:
       description: The full explanation, stage by stage (source egress, host endpoints, destination ingress).
       type: str
@@ -226,7 +239,8 @@ verdicts:
       description: The engine's structured verdict.
       type: dict
 matrix:
-  description: The computed matrix (sources, destinations, cells[row][column] with allowed, decided_by, explanation).
+  description:
+    - The computed matrix (sources, destinations, cells[row][column] with allowed, policy, decided_by, explanation).
   returned: when O(matrix) is given
   type: dict
 flipped_cells:
