@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import configparser
 import os
+import warnings
 
 import pytest
 
@@ -34,7 +35,10 @@ def plugin_ini_keys(loader, name):
 
 @pytest.fixture(scope="module")
 def known_keys():
-    init_plugin_loader()
+    with warnings.catch_warnings():
+        # under ansible-test the collection finder is already in place; loading plugins needs it, not twice
+        warnings.filterwarnings("ignore", message="AnsibleCollectionFinder has already been configured")
+        init_plugin_loader()
     keys = ini_keys(C.config.get_configuration_definitions())
     for loader, name in CONFIGURED_PLUGINS:
         keys |= plugin_ini_keys(loader, name)
