@@ -312,4 +312,3 @@ def impact_preview_hook(flows_or_scope, fail_on_flip=False):
 def impact_hook_from_params(params):
     """calico_policy's ``impact`` and ``impact_fail_on_flip`` options → the preview callback, or None."""
     return impact_preview_hook(params.get("impact"), bool(params.get("impact_fail_on_flip")))
-

@@ -73,6 +73,7 @@ LIVE_KINDS = (
     ("projectcalico.org/v3", "NetworkSet", False),
 )
 
+
 class ChangeError(ValueError):
     """A change, snapshot or flow that cannot be used; the message names the field, the value and what is allowed."""
 

@@ -462,8 +462,8 @@ def render_html(matrix=None, flows=None, title=None):
                 '<span style="outline:3px solid #d1242f;outline-offset:-3px">not the expected verdict</span><br>'
                 "Under each verdict: the deciding policy (knp: Kubernetes NetworkPolicy, np: Calico NetworkPolicy, "
                 "gnp: GlobalNetworkPolicy; or a profile, failsafe or end-of-tier default deny). Hover a cell for "
-                "the stage and rule; click it for the full explanation.</p>" % (h(ALLOW_WORD), h(DENY_WORD),
-                                                                               h(UNKNOWN_WORD)))
+                "the stage and rule; click it for the full explanation.</p>"
+                % (h(ALLOW_WORD), h(DENY_WORD), h(UNKNOWN_WORD)))
     if matrix and matrix.get("sources") and matrix.get("destinations"):
         body.append("<h2>Matrix (rows: sources, columns: destinations)</h2>")
         body.extend(render_matrix_html(matrix))

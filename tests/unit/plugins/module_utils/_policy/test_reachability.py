@@ -115,9 +115,9 @@ def test_upsert_replaces_in_place_and_delete_removes(lab):
     replaced = reachability.apply_change(added, {"upsert": changed})
     assert len(replaced) == len(added)
     assert replaced[-1]["spec"]["policyTypes"] == ["Ingress", "Egress"]
-    removed = reachability.apply_change(replaced, {"delete": {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                                                        "metadata": {"name": "database-policy",
-                                                                     "namespace": "yaobank"}}})
+    removed = reachability.apply_change(replaced, {"delete": {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "database-policy", "namespace": "yaobank"}}})
     assert removed == lab
     # deleting what is not there changes nothing
     assert reachability.apply_change(lab, {"state": "absent", "definition": policy}) == lab

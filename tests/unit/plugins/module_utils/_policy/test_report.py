@@ -168,8 +168,8 @@ def test_markdown_flows_with_expectations_marks_pass_and_fail():
              dict(DENY, source="a", destination="c", protocol="UDP", port=53, expected=True)]
     text = report.render_markdown(None, flows, title="flows")
     lines = text.splitlines()
-    assert lines[lines.index("## Flows") + 2] == ("| description | source | destination | port | verdict | "
-                                                 "decided by | expected | result |")
+    header = "| description | source | destination | port | verdict | decided by | expected | result |"
+    assert lines[lines.index("## Flows") + 2] == header
     rows = [line for line in lines if line.startswith("| a reads b") or line.startswith("|  | a")]
     assert rows[0].endswith("| allow | \u2713 pass |")
     assert rows[1].endswith("| allow | **\u2717 FAIL** |")
@@ -334,25 +334,25 @@ def test_deciding_policy_of_real_verdicts():
     assert allowed["policy"] == "profile kns.yaobank allow"  # no policy selects either pod: the namespace profile
 
 
+def policy(kind, namespace, name):
+    return {"kind": kind, "namespace": namespace, "name": name}
+
+
 @pytest.mark.parametrize("details, expected", [
     ({"allowed": False, "stages": [
-        {"decision": "allow", "detail": {"type": "rule", "policy": {"kind": "NetworkPolicy", "namespace": "a",
-                                                                   "name": "p"}}},
-        {"decision": "deny", "detail": {"type": "rule", "policy": {"kind": "GlobalNetworkPolicy", "namespace": None,
-                                                                  "name": "deny-all"}}}]},
+        {"decision": "allow", "detail": {"type": "rule", "policy": policy("NetworkPolicy", "a", "p")}},
+        {"decision": "deny", "detail": {"type": "rule", "policy": policy("GlobalNetworkPolicy", None, "deny-all")}}]},
      "gnp deny-all"),
     ({"allowed": True, "stages": [
         {"decision": "allow", "detail": {"type": "not-calico", "text": "not a Calico endpoint"}},
-        {"decision": "allow", "detail": {"type": "rule", "policy": {"kind": "KubernetesNetworkPolicy",
-                                                                   "namespace": "y", "name": "p"}}},
+        {"decision": "allow", "detail": {"type": "rule", "policy": policy("KubernetesNetworkPolicy", "y", "p")}},
         {"decision": "allow", "detail": {"type": "failsafe", "text": "failsafe tcp:22"}},
-        {"decision": "allow", "detail": {"type": "rule", "policy": {"kind": "KubernetesNetworkPolicy",
-                                                                   "namespace": "y", "name": "p"}}}]},
+        {"decision": "allow", "detail": {"type": "rule", "policy": policy("KubernetesNetworkPolicy", "y", "p")}}]},
      "knp y/p, failsafe tcp:22"),
     ({"allowed": True, "stages": [{"decision": "allow", "detail": {"type": "no-hep", "text": "no host endpoint"}}]},
      "no policy applies"),
-    ({"allowed": False, "stages": [{"decision": "deny", "detail": {"type": "no-backend",
-                                                                  "text": "the service has no ready backend"}}]},
+    ({"allowed": False, "stages": [
+        {"decision": "deny", "detail": {"type": "no-backend", "text": "the service has no ready backend"}}]},
      "the service has no ready backend"),
 ])
 def test_deciding_policy(details, expected):
