@@ -26,7 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import CalicoRequestError
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine as engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.matrix import reachability_matrix
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.reachability import (
     ChangeError,

@@ -37,7 +37,7 @@ except ImportError:
     HAS_YAML = False
     YAML_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine as engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
     cell_from_verdict,
     endpoint_label,

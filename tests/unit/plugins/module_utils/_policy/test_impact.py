@@ -12,14 +12,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import json
 import os
 
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact as impact
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability as reachability
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability
 from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._policy.test_reachability import FakeDynamic
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -18,8 +18,8 @@ import os
 import pytest
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import resource as apply_engine
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact as impact
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability as reachability
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))

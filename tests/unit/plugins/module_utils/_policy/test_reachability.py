@@ -19,7 +19,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability as reachability
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))

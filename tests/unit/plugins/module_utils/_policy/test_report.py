@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine as engine
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import report as report
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import report
 
 ALLOW = {"allowed": True, "decided_by": "ingress: knp yaobank/summary-policy rule 1",
          "explanation": "egress: no policy selects yaobank/customer-0, profile kns.yaobank allows\n"
