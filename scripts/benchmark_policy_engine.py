@@ -35,8 +35,8 @@ elif os.path.isdir(os.path.join(COLLECTION, ".cache", "collections", "ansible_co
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine import (  # noqa: E402
     Snapshot,
     evaluate,
-    reachability_matrix,
 )
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.matrix import reachability_matrix  # noqa: E402
 
 TIERS = ("frontend", "backend", "db", "cache", "batch")
 TEAMS = ("red", "blue", "green", "gold")

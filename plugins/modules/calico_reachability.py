@@ -26,17 +26,18 @@ author:
   - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
+  - calicolab.ccol1.attributes
+  - calicolab.ccol1.attributes.platform_kubernetes
+  - calicolab.ccol1.attributes.actiongroup_calico
 attributes:
   check_mode:
     support: full
-    description: Nothing is evaluated differently; the report file is not written, C(changed) says whether it would be.
+    details:
+      - Nothing is evaluated differently; the report file is not written, C(changed) says whether it would be.
   diff_mode:
     support: none
-    description: The only thing written is the report file, whose content is returned in RV(report).
-  platform:
-    support: full
-    platforms: all
-    description: Runs wherever the Kubernetes API (or the snapshot file) can be reached.
+    details:
+      - The only thing written is the report file, whose content is returned in RV(report).
 options:
   snapshot:
     description:
@@ -76,7 +77,10 @@ options:
   flows:
     description:
       - Flows to evaluate. Each has C(src) and C(dst), C(protocol) (default V(TCP)) and C(port), and optionally
-        C(icmp) (C(type), C(code)), C(src_port), C(ip_version) and a C(description). Other keys are refused.
+        C(icmp) (C(type), C(code)), C(src_port), C(ip_version) and a C(description).
+      - A key the module does not know gets a warning naming the closest known key (C(dest) - did you mean
+        C(dst)?) and is ignored; one that most likely stands for a key the flow lacks (C(dest) without C(dst),
+        C(prot) without C(protocol)) fails the task, since the flow evaluated would not be the one meant.
       - "A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
         also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}})."
     type: list
@@ -117,12 +121,15 @@ options:
     description:
       - Flows, as in O(flows), each with C(allowed) true or false and an optional C(description).
       - The task fails when any verdict differs, with a table of those flows in C(msg).
+      - The report lists each expectation with its description and a pass or FAIL mark.
     type: list
     elements: dict
     default: []
   report_format:
     description:
       - Render the matrix and the flows (including the expected ones) as Markdown or a self-contained HTML page.
+      - In the HTML page each matrix cell shows the verdict and the deciding policy, its full explanation opens
+        on click, and the header row and source column stay in place while a large matrix scrolls.
       - Defaults to V(html) when O(report_path) ends with C(.html) or C(.htm), to V(markdown) for any other
         O(report_path), and to V(none) without one.
     type: str
@@ -217,8 +224,14 @@ verdicts:
       type: bool
       sample: false
     decided_by:
-      description: The policy and rule (or profile, failsafe, default deny) that decided.
+      description: The policy and rule (or profile, failsafe, default deny) that decided, stage by stage.
       type: str
+    policy:
+      description:
+        - The deciding policy in a few words, as the report's matrix cells show it (C(knp), C(np), C(gnp) for
+          Kubernetes NetworkPolicy, Calico NetworkPolicy and GlobalNetworkPolicy).
+      type: str
+      sample: default deny (knp yaobank/database-policy)
     explanation:
       description: The full explanation, stage by stage (source egress, host endpoints, destination ingress).
       type: str
@@ -226,7 +239,8 @@ verdicts:
       description: The engine's structured verdict.
       type: dict
 matrix:
-  description: The computed matrix (sources, destinations, cells[row][column] with allowed, decided_by, explanation).
+  description:
+    - The computed matrix (sources, destinations, cells[row][column] with allowed, policy, decided_by, explanation).
   returned: when O(matrix) is given
   type: dict
 flipped_cells:
@@ -291,23 +305,17 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import
     auth_params,
     connect,
 )
-from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
-    mark_changes,
-    mismatch_table,
-    render,
-)
 
 ENGINE_IMPORT_ERROR = None
 try:
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.impact import (
+    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.reachability import (
         ChangeError,
-        apply_changes,
-        build_matrix,
-        build_snapshot,
-        check_expectations,
-        evaluate_flows,
+        check_request,
+        evaluate_request,
         load_snapshot,
+        mismatch_message,
         read_live_objects,
+        render_request_report,
     )
     HAS_ENGINE = True
 except ImportError:
@@ -341,66 +349,20 @@ def argument_spec():
     return spec
 
 
-def report_format_of(params):
-    if params.get("report_format"):
-        return params["report_format"]
-    path = params.get("report_path")
-    if not path:
-        return "none"
-    return "html" if path.lower().endswith((".html", ".htm")) else "markdown"
-
-
 def gather_objects(module):
     """The objects before any of the changes (from the snapshot or the live cluster)."""
     params = module.params
     if params.get("snapshot") is not None:
-        objects = load_snapshot(params["snapshot"])
-    else:
-        if not HAS_K8S:
-            module.fail_json(msg=missing_required_lib("kubernetes") + " (or give a snapshot)",
-                             exception=K8S_IMPORT_ERROR)
-        try:
-            objects = read_live_objects(connect(auth_params(params)))
-        except CalicoApiUnavailable as exc:
-            module.fail_json(msg=str(exc), changed=False)
-        except CalicoApiError as exc:
-            module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
-    return objects
-
-
-def check_baseline(params):
-    baseline = params.get("baseline_changes")
-    if baseline is None:
-        return
-    changes = params.get("changes") or []
-    if not params.get("matrix"):
-        raise ChangeError("baseline_changes needs a matrix to compare")
-    if not 0 <= baseline <= len(changes):
-        raise ChangeError("baseline_changes must be between 0 and the number of changes (%d), got %d"
-                          % (len(changes), baseline))
-
-
-def evaluate(params, base_objects):
-    changes = params.get("changes") or []
-    objects = apply_changes(base_objects, changes)
-    snapshot = build_snapshot(objects)
-    result = {"objects": len(objects), "verdicts": evaluate_flows(snapshot, params.get("flows"))}
-    if params.get("matrix"):
-        result["matrix"] = build_matrix(snapshot, params["matrix"])
-        if params.get("baseline_changes") is not None:
-            baseline = build_snapshot(apply_changes(base_objects, changes[:params["baseline_changes"]]))
-            result["flipped_cells"] = mark_changes(result["matrix"], build_matrix(baseline, params["matrix"]))
-    result["expectations"], result["mismatches"] = check_expectations(snapshot, params.get("expect"))
-    return result
-
-
-def render_report(params, result):
-    report_format = report_format_of(params)
-    if report_format == "none":
-        return None
-    flows = result["verdicts"] + result["expectations"]
-    title = params.get("report_title") or (result.get("matrix") or {}).get("title")
-    return render(report_format, result.get("matrix"), flows, title)
+        return load_snapshot(params["snapshot"])
+    if not HAS_K8S:
+        module.fail_json(msg=missing_required_lib("kubernetes") + " (or give a snapshot)",
+                         exception=K8S_IMPORT_ERROR)
+    try:
+        return read_live_objects(connect(auth_params(params)))
+    except CalicoApiUnavailable as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    except CalicoApiError as exc:
+        module.fail_json(msg="Kubernetes API error: %s" % exc, status=exc.status, changed=False)
 
 
 def current_content(path):
@@ -432,29 +394,23 @@ def write_report(module, path, text):
     return True
 
 
-def mismatch_message(mismatches, total):
-    return "%d of %d expected verdicts differ:\n%s" % (len(mismatches), total, mismatch_table(mismatches))
-
-
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not HAS_ENGINE:
         module.fail_json(msg="The collection's policy engine could not be imported", exception=ENGINE_IMPORT_ERROR)
     params = module.params
     try:
-        check_baseline(params)
-        objects = gather_objects(module)
-        result = evaluate(params, objects)
+        check_request(params)
+        result = evaluate_request(params, gather_objects(module))
     except ChangeError as exc:
         module.fail_json(msg=str(exc), changed=False)
+    for warning in result.pop("warnings"):
+        module.warn(warning)
     result["changed"] = False
-    report = render_report(params, result)
+    report = render_request_report(params, result)
     if report is not None:
         result["report"] = report
     if params.get("report_path"):
-        if report is None:
-            module.fail_json(msg="report_path is set but report_format is 'none'; choose markdown or html",
-                             changed=False)
         result["changed"] = write_report(module, params["report_path"], report)
         result["report_path"] = params["report_path"]
     if result["mismatches"]:

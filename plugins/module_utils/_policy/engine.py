@@ -5,12 +5,13 @@
 
 Public interface (kept stable for the modules and the renderer):
 
-* ``Snapshot.from_objects(objects) -> Snapshot`` (see ``_policy_snapshot``);
+* ``Snapshot.from_objects(objects) -> Snapshot`` (see ``snapshot``);
 * ``evaluate(snapshot, flow) -> Verdict``, flow ``{"src": ..., "dst": ..., "protocol": "TCP", "port": 80}``
   with src/dst ``{"pod": "ns/name"}``, ``{"ip": "a.b.c.d"}``, ``{"host": "<node>"}``, and for dst also
   ``{"service": "ns/name"}`` or ``{"nodeport": {"node": ..., "port": ...}}``;
 * ``Verdict.allowed``, ``Verdict.stages``, ``Verdict.explain()``, ``Verdict.as_dict()``;
-* ``reachability_matrix(snapshot, sources, destinations, protocol, port)`` (``_policy_matrix``).
+* matrices live in ``matrix`` (``matrix.reachability_matrix``), which builds on this module; imports go one
+  way (matrix -> engine), never back.
 
 The path a packet takes, stage by stage (calico-facts.md section 4):
 
@@ -90,7 +91,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.services i
 )
 
 __all__ = ["FlowError", "Packet", "Peer", "Snapshot", "Stage", "Verdict", "evaluate", "port_matches",
-           "reachability_matrix", "rule_static_ok", "service_match_sets"]
+           "rule_static_ok", "service_match_sets"]
 
 
 class FlowError(ValueError):
@@ -506,14 +507,6 @@ def _nodeport_backend(snapshot, normal, prefix, src, node_host, backend, packet,
     masqueraded = node_host if not local_only else src
     destination_stages(path, masqueraded, backend, peer_of(snapshot, masqueraded), dst_peer)
     return Verdict(normal, not path.denied, path.stages)
-
-
-def reachability_matrix(snapshot, sources=None, destinations=None, protocol="TCP", port=None, detail=False):
-    """See ``_policy_matrix.reachability_matrix``."""
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.matrix import (
-        reachability_matrix as compute,
-    )
-    return compute(snapshot, sources, destinations, protocol, port, detail)
 
 
 def explain_port(spec):

@@ -37,6 +37,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine imp
     resolve_party,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import protocol_name, protocol_number
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.services import wep_party
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.snapshot import (
     CATEGORY_FORWARD,
     CATEGORY_NORMAL,
@@ -161,7 +162,6 @@ class _PodSet(object):
 
 
 def _wep(endpoint):
-    from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.services import wep_party
     return wep_party(endpoint)
 
 

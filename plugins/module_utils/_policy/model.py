@@ -14,7 +14,7 @@ summarised in the shared reference (calico-facts.md sections 3 and 4):
   the ``pcns.``/``pcsa.`` prefixes of namespace and service-account selectors) is carried by ``Scope``,
   which evaluates the user's selectors against the right view of the same labels, so the result is the one
   the rewritten selector gives;
-* Kubernetes NetworkPolicies are converted the way Calico converts them (``_policy_k8s``).
+* Kubernetes NetworkPolicies are converted the way Calico converts them (``k8s``).
 """
 
 from __future__ import absolute_import, division, print_function

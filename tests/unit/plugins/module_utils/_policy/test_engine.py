@@ -1,4 +1,4 @@
-"""Unit tests for the policy engine (plugins/module_utils/_policy/engine.py and its _policy_* helpers).
+"""Unit tests for the policy engine (plugins/module_utils/_policy/engine.py and its helpers in _policy/).
 
 * the table in policy_engine_cases.yml: examples from the Kubernetes and Calico policy documentation, written
   by us, on a small base cluster built here;
@@ -22,8 +22,8 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine imp
     FlowError,
     Snapshot,
     evaluate,
-    reachability_matrix,
 )
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.matrix import reachability_matrix
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import ModelError
 
 CASES = yaml.safe_load((Path(__file__).parent / "policy_engine_cases.yml").read_text(encoding="utf-8"))

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.engine import (
     Snapshot,
     evaluate,
-    reachability_matrix,
 )
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.matrix import reachability_matrix
 from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._policy import test_engine as base
 
 APPS = ("web", "api", "db")

@@ -19,6 +19,7 @@ import pytest
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import resource as apply_engine
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
@@ -142,7 +143,7 @@ class CalicoClient(object):
 
 @pytest.fixture()
 def cluster():
-    return Cluster(impact.load_snapshot(LAB))
+    return Cluster(reachability.load_snapshot(LAB))
 
 
 def run(cluster, req, scope=None, state="present", check_mode=False, fail_on_flip=False):
@@ -238,7 +239,7 @@ def test_fail_on_flip_lets_a_harmless_change_through(cluster):
     ({"namespaces": ["yaobank"]}, "unknown keys ['namespaces']"),
     ({"port": 80}, "needs all_pod_pairs_in_namespaces"),
     ({"all_pod_pairs_in_namespaces": 5}, "must be a list of namespace names"),
-    ([{"src": CUSTOMER, "dst": DATABASE, "prot": "UDP"}], "impact[0] has unknown keys ['prot']"),
+    ([{"src": CUSTOMER, "dst": DATABASE, "prot": "UDP"}], "impact[0]: unknown key 'prot'; did you mean 'protocol'?"),
     ([{"src": CUSTOMER}], "impact[0] must be a dict with src and dst"),
     ([{"src": {"pod": "a/b", "ip": "1.2.3.4"}, "dst": DATABASE}], "exactly one of pod, ip"),
     ("yaobank", "must be a list of flows or"),

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, calicolab developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The reachability report renderer: Markdown and HTML, escaping, legend, tooltips, mismatch table."""
+"""The reachability report renderer: deciding policies, Markdown and HTML, escaping, legend, on-demand
+explanations, sticky headers, expectation marks, a large matrix, mismatch table."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -161,15 +162,26 @@ def test_markdown_pipes_in_names_do_not_break_the_table():
         assert len(re.findall(r"(?<!\\)\|", line)) == 4
 
 
-def test_markdown_flows_with_expectations_marks_mismatches():
-    flows = [dict(ALLOW, source="a", destination="b", protocol="TCP", port=80, expected=True),
+def test_markdown_flows_with_expectations_marks_pass_and_fail():
+    flows = [dict(ALLOW, source="a", destination="b", protocol="TCP", port=80, expected=True,
+                  description="a reads b"),
              dict(DENY, source="a", destination="c", protocol="UDP", port=53, expected=True)]
     text = report.render_markdown(None, flows, title="flows")
-    rows = [line for line in text.splitlines() if line.startswith("| a")]
-    assert rows[0].endswith("| allow |")
-    assert "**MISMATCH** expected allow" in rows[1]
+    lines = text.splitlines()
+    header = "| description | source | destination | port | verdict | decided by | expected | result |"
+    assert lines[lines.index("## Flows") + 2] == header
+    rows = [line for line in lines if line.startswith("| a reads b") or line.startswith("|  | a")]
+    assert rows[0].endswith("| allow | \u2713 pass |")
+    assert rows[1].endswith("| allow | **\u2717 FAIL** |")
     assert "UDP/53" in rows[1]
+    assert "1 of 2 expectations pass." in lines
     assert "## Matrix" not in text
+
+
+def test_markdown_flows_without_expectations_have_no_result_column():
+    text = report.render_markdown(None, [dict(ALLOW, source="a", destination="b", protocol="TCP", port=80)])
+    assert "| source | destination | port | verdict | decided by |" in text
+    assert "expectations pass" not in text
 
 
 def test_render_dispatch_and_bad_format():
@@ -192,12 +204,14 @@ def test_html_is_self_contained_and_well_formed():
     assert "<title>after database-policy</title>" in text
 
 
-def test_html_cells_have_classes_and_full_explanations_as_titles():
+def test_html_cells_show_the_policy_and_open_the_full_explanation():
     parsed = parse_html(report.render_html(matrix()))
     cells = [attrs for tag, attrs in parsed.tags if tag == "td"]
     assert [cell["class"] for cell in cells] == ["allow", "deny", "deny", "allow"]
-    assert cells[0]["title"] == ALLOW["explanation"]  # newlines survive inside the attribute
+    assert cells[0]["title"] == ALLOW["decided_by"]
+    assert [tag for tag, _attrs in parsed.tags].count("details") == 4
     text = "".join(parsed.text)
+    assert ALLOW["explanation"] in text  # whole, newlines included, inside the <details>
     assert "permitted" in text and "dropped" in text  # the legend
     assert "2 allowed, 2 denied." in text
 
@@ -212,7 +226,8 @@ def test_html_escapes_every_text():
     parsed = parse_html(text)
     assert "img" not in [tag for tag, _attrs in parsed.tags]
     titles = [attrs["title"] for tag, attrs in parsed.tags if tag == "td"]
-    assert titles[0] == evil + '"quoted"'
+    assert titles[0] == evil
+    assert evil + '"quoted"' in "".join(parsed.text)
 
 
 def test_html_flow_table_outlines_mismatches():
@@ -220,6 +235,133 @@ def test_html_flow_table_outlines_mismatches():
     parsed = parse_html(report.render_html(None, flows))
     classes = [attrs.get("class") for tag, attrs in parsed.tags if tag == "td"]
     assert "deny mismatch" in classes
+
+
+def test_html_flow_table_shows_descriptions_and_pass_fail_marks():
+    flows = [dict(DENY, source="a", destination="b", protocol="TCP", port=2379, expected=False,
+                  description="the database is closed"),
+             dict(DENY, source="a", destination="c", protocol="TCP", port=80, expected=True),
+             dict(ALLOW, source="a", destination="d", protocol="TCP", port=80)]
+    parsed = parse_html(report.render_html(None, flows))
+    rows = []
+    for tag, attrs in parsed.tags:
+        if tag == "tr":
+            rows.append([])
+        elif tag in ("th", "td") and rows:
+            rows[-1].append(attrs.get("class"))
+    text = "".join(parsed.text)
+    assert "description" in text and "the database is closed" in text
+    assert [row[-1] for row in rows[1:]] == ["pass", "fail", None]
+    assert "\u2713 pass" in text and "\u2717 FAIL" in text
+    assert "1 of 2 expectations pass." in text
+    summaries = [attrs["class"] for tag, attrs in parsed.tags if tag == "p" and "summary" in attrs.get("class", "")]
+    assert "summary failing" in summaries
+
+
+class _Structure(HTMLParser):
+    """Rows of the matrix table: for each <tr>, the (tag, class, scope) of its th/td children, and where the
+    header row and the table stand (inside thead, inside the scrolling box)."""
+
+    def __init__(self):
+        HTMLParser.__init__(self)
+        self.stack = []
+        self.rows = []
+        self.in_matrix = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.stack.append((tag, attrs))
+        if tag == "table" and attrs.get("class") == "matrix":
+            self.in_matrix = True
+            self.box_class = [a.get("class") for t, a in self.stack if t == "div"]
+        elif tag == "tr" and self.in_matrix:
+            self.rows.append({"in_thead": any(t == "thead" for t, _a in self.stack), "cells": []})
+        elif tag in ("th", "td") and self.in_matrix:
+            self.rows[-1]["cells"].append((tag, attrs.get("class"), attrs.get("scope")))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            open_tag, _attrs = self.stack.pop()
+            if open_tag == tag:
+                break
+        if tag == "table":
+            self.in_matrix = False
+
+
+def big_matrix(size):
+    labels = ["ns-%02d/pod-%02d" % (index // 10, index) for index in range(size)]
+    cells = [[{"allowed": (row + col) % 3 != 0, "policy": "knp ns/p-%d" % col,
+               "decided_by": "destination ingress: knp ns/p-%d ingress rule 0 (Allow)" % col,
+               "explanation": "pod %s -> pod %s\n  1. source egress ...\n  2. destination ingress ..."
+                              % (labels[row], labels[col])}
+              for col in range(size)] for row in range(size)]
+    return {"title": "big", "protocol": "TCP", "port": 80, "sources": labels, "destinations": labels,
+            "cells": cells}
+
+
+def test_a_60_by_60_matrix_keeps_its_structure():
+    text = report.render_html(big_matrix(60))
+    structure = _Structure()
+    structure.feed(text)
+    assert structure.box_class == ["matrix-box"]
+    header, body = structure.rows[0], structure.rows[1:]
+    assert header["in_thead"] and not any(row["in_thead"] for row in body)
+    assert header["cells"][0] == ("th", "corner", None)
+    assert header["cells"][1:] == [("th", "dst", "col")] * 60
+    assert len(body) == 60
+    for row in body:
+        assert row["cells"][0] == ("th", "src", "row")
+        assert len(row["cells"]) == 61 and all(tag == "td" for tag, _class, _scope in row["cells"][1:])
+    assert text.count("<details>") == 3600
+    assert "knp ns/p-59" in text
+
+
+def test_the_css_keeps_headers_in_place_and_cells_narrow():
+    css = report._CSS
+    rules = dict((selector.strip(), body) for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", css))
+    assert "position:sticky" in rules[".matrix thead th"] and "top:0" in rules[".matrix thead th"]
+    assert "position:sticky" in rules[".matrix th.src"] and "left:0" in rules[".matrix th.src"]
+    assert "overflow:auto" in rules[".matrix-box"] and "max-height" in rules[".matrix-box"]
+    assert "max-width:9em" in rules[".matrix td"]
+    assert "text-overflow:ellipsis" in rules["td .who"]
+    assert "position:absolute" in rules["td .why"]  # an open explanation floats over the matrix
+
+
+def test_deciding_policy_of_real_verdicts():
+    denied = report.cell_from_verdict(_verdict("yaobank/customer-0", "yaobank/database-0"))
+    assert denied["policy"] == "default deny (knp yaobank/database-policy)"
+    allowed = report.cell_from_verdict(_verdict("yaobank/database-0", "yaobank/customer-0"))
+    assert allowed["policy"] == "profile kns.yaobank allow"  # no policy selects either pod: the namespace profile
+
+
+def policy(kind, namespace, name):
+    return {"kind": kind, "namespace": namespace, "name": name}
+
+
+@pytest.mark.parametrize("details, expected", [
+    ({"allowed": False, "stages": [
+        {"decision": "allow", "detail": {"type": "rule", "policy": policy("NetworkPolicy", "a", "p")}},
+        {"decision": "deny", "detail": {"type": "rule", "policy": policy("GlobalNetworkPolicy", None, "deny-all")}}]},
+     "gnp deny-all"),
+    ({"allowed": True, "stages": [
+        {"decision": "allow", "detail": {"type": "not-calico", "text": "not a Calico endpoint"}},
+        {"decision": "allow", "detail": {"type": "rule", "policy": policy("KubernetesNetworkPolicy", "y", "p")}},
+        {"decision": "allow", "detail": {"type": "failsafe", "text": "failsafe tcp:22"}},
+        {"decision": "allow", "detail": {"type": "rule", "policy": policy("KubernetesNetworkPolicy", "y", "p")}}]},
+     "knp y/p, failsafe tcp:22"),
+    ({"allowed": True, "stages": [{"decision": "allow", "detail": {"type": "no-hep", "text": "no host endpoint"}}]},
+     "no policy applies"),
+    ({"allowed": False, "stages": [
+        {"decision": "deny", "detail": {"type": "no-backend", "text": "the service has no ready backend"}}]},
+     "the service has no ready backend"),
+])
+def test_deciding_policy(details, expected):
+    assert report.deciding_policy(details) == expected
+
+
+def test_cells_without_policy_fall_back_to_decided_by():
+    assert report.cell_policy({"decided_by": "x"}) == "x"
+    assert report.cell_policy({"decided_by": "x", "policy": "knp a/b"}) == "knp a/b"
 
 
 def test_missing_cells_render_empty():
