@@ -67,7 +67,7 @@ options:
       - When set, read the lab marker file of each running VM (C(multipass exec <vm> -- cat
         /etc/calicolab/lab-marker), no sudo needed) and set C(multipass_lab_marker) to whether its content, without
         surrounding whitespace, is this marker, as M(calicolab.ccol1.multipass_vm) writes it. VMs that are not
-        running get V(null): reading them would start them.
+        running get V(null), because reading them would start them.
       - Costs one C(exec) per running VM.
     type: str
   lab_marker_only:

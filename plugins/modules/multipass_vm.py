@@ -20,7 +20,7 @@ description:
   - A launch that times out while the VM keeps booting is detected through C(multipass info) and waited for,
     not launched again. Transient socket errors of C(multipass info) are retried a bounded number of times.
   - Stopping a C(Suspended) VM resumes it and then shuts it down, and a VM that is still booting is waited for
-    first: from Multipass 1.14 a plain C(multipass stop) refuses both, and C(--force) would cut the power.
+    first, because from Multipass 1.14 a plain C(multipass stop) refuses both, and C(--force) would cut the power.
   - B(The lab marker contract.) A VM belongs to the lab when the file C(/etc/calicolab/lab-marker) in the guest
     is readable by every user (mode C(0644)) and its content, without surrounding whitespace, is exactly
     O(lab_marker) (by default V(calicolab.ccol1), so the file holds C(calicolab.ccol1) and a newline). The module
