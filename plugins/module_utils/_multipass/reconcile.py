@@ -119,6 +119,8 @@ class VmReconciler:
 
     # -- entry point ------------------------------------------------------------------------------------
     def run(self):
+        if self.state != 'absent':
+            self._check_sizes_for_release()
         live = self._refresh()
         before = dict(live) if live else None
         self.sim = dict(live) if live else None
@@ -137,6 +139,13 @@ class VmReconciler:
             'cloud_init_status': self.cloud_init_status,
             'diff': {'before': vm_summary(before), 'after': vm_summary(after)},
         }
+
+    def _check_sizes_for_release(self):
+        """The request's sizes against this release's minimums, before anything changes (launch, resize and
+        recreate all use them)."""
+        errors = size_floor_errors(self.spec.memory, self.spec.disk, self.cli.version())
+        if errors:
+            raise MultipassError('; '.join(errors), kind='invalid')
 
     def _final_facts(self):
         if self.check_mode or not self.changed:
@@ -311,9 +320,6 @@ class VmReconciler:
                 raise MultipassError('VM %s: disk can only grow; it is %s and %s was requested. Set recreate=true to '
                                      'rebuild it smaller' % (self.name, format_size(live), format_size(wanted)),
                                      kind='drift')
-        errors = size_floor_errors(self.spec.memory, self.spec.disk, self.cli.version())
-        if errors:
-            raise MultipassError('; '.join(errors), kind='invalid')
         if not version_supports(self.cli.version(), 'set_local'):
             version = format_version(self.cli.version())
             raise MultipassError('VM %s differs from the request (%s) but multipass %s cannot resize (multipass set '
@@ -337,6 +343,8 @@ class VmReconciler:
         return False
 
     def _recreate(self):
+        # Refuse what this release cannot launch before the old VM is gone.
+        build_launch_argv(self.spec, self.cli.version())
         # Rebuilding destroys the VM's disk: hold it to the same proof as a teardown.
         if self.require_marker and self.marker:
             self._verify_marker()

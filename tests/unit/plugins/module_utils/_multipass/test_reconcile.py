@@ -129,3 +129,11 @@ def test_launch_timeout_needs_1_7(tmp_path):
     with pytest.raises(MultipassError) as info:
         reconcile(tmp_path, version='1.6.0', timeout=600)
     assert info.value.kind == 'unsupported' and mutations(tmp_path) == []
+
+
+def test_recreate_refuses_what_the_release_cannot_launch_before_deleting(tmp_path):
+    fake.seed_instance(tmp_path, 'n', disk='10G', user_data=render_cloud_init(None, MARKER))
+    with pytest.raises(MultipassError) as info:
+        reconcile(tmp_path, version='1.6.0', disk='5G', timeout=600, recreate=True)
+    assert info.value.kind == 'unsupported'
+    assert mutations(tmp_path) == [] and fake.instances(tmp_path)['n']['disk'] == 10 * GIB
