@@ -23,5 +23,5 @@ requirements:
 notes:
   - Only the JSON output of C(multipass) is parsed (C(--format json)).
   - When the Multipass daemon cannot be reached (exit code 2 and C(cannot connect to the multipass socket), or
-    exit code 3) the module fails with RV(error_kind=daemon_down) and says how to start it.
+    exit code 3) the module fails with C(error_kind=daemon_down) and says how to start it.
 '''

@@ -47,7 +47,8 @@ memory_size, constants.h). Facts only; no upstream code is copied.
   "The following errors occurred:" then one line per instance: `instance "X" does not exist`,
   `instance "X" is deleted`; launch reports `instance "X" already exists`. A daemon that is down gives rc 2 and
   "<cmd> failed: cannot connect to the multipass socket" plus a "Please ensure multipassd is running" line (the
-  client maps gRPC UNAVAILABLE on its socket to NOT_FOUND, which is CommandFail). The transient `info` failure is the "Socket error: disconnected" of canonical/multipass#3252 (the one
+  client maps gRPC UNAVAILABLE on its socket to NOT_FOUND, which is CommandFail). The transient `info` failure is
+  the "Socket error: disconnected" of canonical/multipass#3252 (the one
   theko2fi.multipass retries). Options are parsed before the daemon is reached, as in the real client.
 - `version` (table and `--format json`), printing only the client line when the daemon is down; the table
   layouts of `list` and `info`.
@@ -56,7 +57,8 @@ What it does not do
 -------------------
 No VMs, images, networking, SSH or cloud-init run: `exec` simulates `cloud-init status [--wait]` and `cat` of the
 files the user data writes (see above), everything else returns 0 with no output unless a hook says otherwise.
-The YAML layout of the re-emitted user data is PyYAML's, not yaml-cpp's byte for byte: parse it, never compare text. `list`/`info` support the `json` and `table` formats only (csv and yaml fail with rc 1); JSON is always
+The YAML layout of the re-emitted user data is PyYAML's, not yaml-cpp's byte for byte: parse it, never compare text.
+`list`/`info` support the `json` and `table` formats only (csv and yaml fail with rc 1); JSON is always
 indented like Qt's writer (`main`'s newer JSON writer may lay it out differently; parse it, never compare text).
 No snapshots, aliases, `find`, `networks`, `shell`, GUI settings or primary-instance automount; `stop --time` stops at
 once. Error texts outside the list above (option parsing, cloud-init loading, settings) follow upstream wording as far
@@ -435,7 +437,7 @@ def guest_files(user_data):
         content = content if isinstance(content, str) else str(content)
         if str(entry.get("encoding", "")).lower() in ("b64", "base64"):
             content = base64.b64decode(content).decode()
-        owner = str(entry.get("owner", "root:root")).split(":")[0]
+        owner = str(entry.get("owner", "root:root")).split(":", maxsplit=1)[0]
         files[str(entry["path"])] = {"content": content, "mode": decode_permissions(entry.get("permissions")),
                                      "owner": owner}
     return files

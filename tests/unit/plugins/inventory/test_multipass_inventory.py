@@ -57,7 +57,7 @@ MARKER_FILES['host1'] = 'other-lab\n'
 
 
 def runner(argv, data=None):
-    version = tuple(int(part) for part in RELEASE['version'].split('-')[0].split('.'))
+    version = tuple(int(part) for part in RELEASE['version'].split('-', maxsplit=1)[0].split('.'))
     if argv[1] == 'version':
         return 0, json.dumps({'multipass': RELEASE['version'], 'multipassd': RELEASE['version']}), ''
     if argv[1] == 'list':
