@@ -22,5 +22,6 @@ requirements:
     C(connection=local)).
 notes:
   - Only the JSON output of C(multipass) is parsed (C(--format json)).
-  - When the Multipass daemon cannot be reached (exit code 3) the module fails and says how to start it.
+  - When the Multipass daemon cannot be reached (exit code 2 and C(cannot connect to the multipass socket), or
+    exit code 3) the module fails with C(error_kind=daemon_down) and says how to start it.
 '''

@@ -9,9 +9,11 @@ name: multipass
 short_description: Multipass virtual machines as an inventory
 version_added: 0.1.0
 description:
-  - Builds an inventory from C(multipass list --format json) and C(multipass info --all --format json) on the
-    controller.
+  - Builds an inventory from C(multipass list --format json) and C(multipass info --format json) on the
+    controller (C(info --all --format json) before Multipass 1.13, whose C(info) needs names or C(--all); the
+    C(--all) form is deprecated from 1.13 and gone after 1.16.3).
   - Each VM is a host. C(ansible_host) is its IPv4 inside O(prefer_cidr) when one is, else its first IPv4.
+    An address list without a usable IPv4 (Multipass shows the literal C(N/A) from 1.10) sets no C(ansible_host).
   - Hosts are grouped by state (C(multipass_running), C(multipass_stopped), ...), by O(name_patterns), and
     by the usual O(compose), O(groups) and O(keyed_groups).
   - The configuration file name must end in C(.multipass.yml) or C(.multipass.yaml).
@@ -62,9 +64,10 @@ options:
     default: ubuntu
   lab_marker:
     description:
-      - When set, read the user data of each running VM (C(multipass exec <vm> -- sudo cat
-        /var/lib/cloud/instance/user-data.txt)) and set C(multipass_lab_marker) to whether it carries this marker,
-        as written by M(calicolab.ccol1.multipass_vm). Stopped VMs cannot be read; they get V(null).
+      - When set, read the lab marker file of each running VM (C(multipass exec <vm> -- cat
+        /etc/calicolab/lab-marker), no sudo needed) and set C(multipass_lab_marker) to whether its content, without
+        surrounding whitespace, is this marker, as M(calicolab.ccol1.multipass_vm) writes it. VMs that are not
+        running get V(null), because reading them would start them.
       - Costs one C(exec) per running VM.
     type: str
   lab_marker_only:
@@ -107,17 +110,18 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cli import (
     MultipassCLI,
-    MultipassError,
     find_multipass,
     pick_address,
     subprocess_runner,
-    user_data_has_marker,
 )
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cloud_init import marker_matches
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.errors import MultipassError
 
 
 def read_vms(cli, marker=None):
     """Plain facts of every VM: list for name/state/ipv4/release, info for image, cpus and totals, and with a
-    marker whether each running VM carries it (None when it cannot be told)."""
+    marker whether each running VM's marker file holds it (None for a VM that is not running: reading it would
+    start the VM)."""
     details = cli.info_all()
     vms = []
     for entry in cli.list():
@@ -127,7 +131,7 @@ def read_vms(cli, marker=None):
                 facts[key] = value
         facts.setdefault('ipv4', [])
         if marker:
-            facts['lab_marker'] = (user_data_has_marker(cli.user_data(entry['name']), marker)
+            facts['lab_marker'] = (marker_matches(cli.read_marker_file(entry['name'])[0], marker)
                                    if facts['state'] == 'Running' else None)
         vms.append(facts)
     return vms

@@ -19,6 +19,18 @@ description:
     O(state=restarted), and purged for O(state=absent) with O(purge=true).
   - A launch that times out while the VM keeps booting is detected through C(multipass info) and waited for,
     not launched again. Transient socket errors of C(multipass info) are retried a bounded number of times.
+  - Stopping a C(Suspended) VM resumes it and then shuts it down, and a VM that is still booting is waited for
+    first, because from Multipass 1.14 a plain C(multipass stop) refuses both, and C(--force) would cut the power.
+  - B(The lab marker contract.) A VM belongs to the lab when the file C(/etc/calicolab/lab-marker) in the guest
+    is readable by every user (mode C(0644)) and its content, without surrounding whitespace, is exactly
+    O(lab_marker) (by default V(calicolab.ccol1), so the file holds C(calicolab.ccol1) and a newline). The module
+    adds the C(write_files) entry that writes it (path C(/etc/calicolab/lab-marker), permissions C('0644'),
+    owner C(root:root), content the marker and a newline) to the user data of every VM it launches with a
+    marker; a role that renders its own user data and sets O(lab_marker) to an empty string must write the same
+    file itself. It is read with C(multipass exec <name> -- cat /etc/calicolab/lab-marker).
+  - The marker cannot live in a YAML comment such as C(# lab-marker), because Multipass parses the user data and
+    re-emits it without comments before the guest sees it; nor can it be read from Multipass, which keeps no
+    labels and does not show user data in C(info).
   - The module never acts on any VM other than O(name).
 author:
   - calicolab developers (@calicolab)
@@ -29,8 +41,8 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
-      - Only read-only commands (C(version), C(info), C(get), C(exec cat)) run; RV(commands) lists the commands
-        that would run.
+      - Only read-only commands (C(version), C(info), C(get), C(exec ... cat /etc/calicolab/lab-marker),
+        C(exec ... cloud-init status)) run; RV(commands) lists the commands that would run.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
@@ -60,18 +72,22 @@ options:
     type: int
   memory:
     description:
-      - Memory size, in bytes or with a binary unit (V(512M), V(2G), V(2GiB)). At least V(512M).
+      - Memory size, in bytes or with a binary unit K, M or G (V(512M), V(2G), V(2GiB)); Multipass knows no
+        other unit. At least V(128M) up to Multipass 1.16.3 and V(512M) after it.
       - Multipass defaults to V(1G) at launch when not set; when not set, an existing VM's memory is not compared.
     type: str
   disk:
     description:
-      - Disk size, in bytes or with a binary unit (V(5G), V(20GiB)). At least V(1G). A disk can only grow.
+      - Disk size, in bytes or with a binary unit K, M or G (V(5G), V(20GiB)). At least V(512M) up to Multipass
+        1.16.3 and V(1G) after it. A disk can only grow.
       - Multipass defaults to V(5G) at launch when not set; when not set, an existing VM's disk is not compared.
     type: str
   cloud_init:
     description:
-      - Cloud-init user data, only used at launch. A dictionary is written as C(#cloud-config) YAML; a string is
-        used as given.
+      - Cloud-init user data, only used at launch, as a dictionary or as a string of C(#cloud-config) YAML. It is
+        sent as C(#cloud-config) YAML. Multipass parses user data as YAML and passes on only the re-emitted YAML
+        (comments dropped), so a string must hold a YAML mapping; shell scripts, MIME archives and C(#include)
+        lists cannot be passed.
       - The content is passed on standard input (C(--cloud-init -)), because the Linux snap cannot read files
         outside the user's home folder.
       - Mutually exclusive with O(cloud_init_file).
@@ -84,17 +100,19 @@ options:
     type: path
   lab_marker:
     description:
-      - Marker written into the cloud-init of a launched VM, as a comment line (C(lab-marker) followed by the
-        marker, just under the C(#cloud-config) header) and a C(write_files) entry for C(/etc/calicolab/lab-marker).
-        Teardown uses it to prove a VM belongs to the lab.
-      - Set it to an empty string to launch without a marker. Adding it needs C(#cloud-config) content.
+      - Marker written into the guest of a launched VM as the file C(/etc/calicolab/lab-marker) (a C(write_files)
+        entry added to the user data; see the lab marker contract in the description). Teardown and O(recreate)
+        use it to prove a VM belongs to the lab.
+      - 1 to 63 letters, digits, dots, hyphens or underscores, with at least one letter, so that it stays a plain
+        string through Multipass's re-emission of the user data.
+      - Set it to an empty string to launch without a marker.
     type: str
     default: calicolab.ccol1
   require_marker:
     description:
-      - With O(state=absent), and before O(recreate=true) rebuilds a VM, act only when its cloud-init user data
-        (cloud-init's copy in C(/var/lib/cloud/instance/user-data.txt), read with
-        C(multipass exec <name> -- sudo cat)) carries the O(lab_marker) line.
+      - With O(state=absent), and before O(recreate=true) rebuilds a VM, act only when its marker file
+        C(/etc/calicolab/lab-marker), read with C(multipass exec <name> -- cat /etc/calicolab/lab-marker), holds
+        O(lab_marker).
       - A VM that is not running is started (a C(Deleted) one recovered first) to read the marker, and stopped
         again when the marker is missing.
     type: bool
@@ -131,8 +149,8 @@ options:
         type: str
   timeout:
     description:
-      - Seconds Multipass waits for the launch (C(--timeout); Multipass defaults to 300), and the time the module
-        waits for a VM that is still booting.
+      - Seconds Multipass waits for the launch (C(--timeout), Multipass 1.7 or later; Multipass defaults to 300),
+        and the time the module waits for a VM that is still booting.
     type: int
   wait_for_cloud_init:
     description:
@@ -265,7 +283,8 @@ vm:
       type: str
       sample: 10G
     marker:
-      description: The lab marker, when this run wrote it (launch) or read it back from the VM; else null.
+      description: The lab marker, when this run wrote it (launch) or read it back from the VM's marker file;
+        else null.
       type: str
       sample: calicolab.ccol1
 commands:
@@ -291,16 +310,23 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cli import (
-    DEFAULT_MARKER,
     MultipassCLI,
-    MultipassError,
-    VmReconciler,
-    VmSpec,
     find_multipass,
-    format_version,
     module_runner,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cloud_init import (
+    DEFAULT_MARKER,
     render_cloud_init,
+    validate_marker,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.errors import MultipassError
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.reconcile import (
+    VmReconciler,
     vm_facts_for_return,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.spec import (
+    VmSpec,
+    format_version,
 )
 
 
@@ -355,9 +381,11 @@ def cloud_init_source(params):
 def build_reconciler(module):
     params = module.params
     marker = params['lab_marker'] or None
+    errors = [validate_marker(marker)]
     if params['cloud_init_timeout'] < 1:
-        raise MultipassError('cloud_init_timeout: %r must be at least 1 second' % params['cloud_init_timeout'],
-                             kind='invalid')
+        errors.append('cloud_init_timeout: %r must be at least 1 second' % params['cloud_init_timeout'])
+    if any(errors):
+        raise MultipassError('; '.join(error for error in errors if error), kind='invalid')
     content = render_cloud_init(cloud_init_source(params), marker) if params['state'] != 'absent' else None
     spec = VmSpec.from_params(params, cloud_init=content)
     binary = find_multipass(params['multipass_path'] or module.get_bin_path('multipass') or None)
@@ -378,7 +406,7 @@ def main():
         outcome = reconciler.run()
     except MultipassError as exc:
         extra = {}
-        if cli is not None and cli._version_known:
+        if cli is not None and cli.version_known:
             extra['multipass_version'] = format_version(cli.version())
         module.fail_json(**dict(exc.as_fail_kwargs(), **extra))
     for warning in outcome['warnings']:

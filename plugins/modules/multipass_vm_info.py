@@ -12,8 +12,13 @@ module: multipass_vm_info
 short_description: Facts about Multipass virtual machines
 version_added: 0.1.0
 description:
-  - Reads every Multipass VM, or the ones named in O(names), from C(multipass info --all --format json) and
-    returns them as structured facts. Runs read-only commands only.
+  - Reads every Multipass VM, or the ones named in O(names), and returns them as structured facts. Runs
+    read-only commands only.
+  - Every VM is read with C(multipass info --format json) (Multipass 1.13 and later) or
+    C(multipass info --all --format json) (before 1.13; the C(--all) form is deprecated from 1.13 and gone after
+    1.16.3). Before 1.12 that leaves out C(Deleted) VMs, so they are taken from C(multipass list) and read by name.
+  - Addresses that are not IPv4 addresses (Multipass shows the literal C(N/A) from 1.10 when a VM has no usable
+    address) are left out of RV(vms[].ipv4).
 author:
   - calicolab developers (@calicolab)
 extends_documentation_fragment:
@@ -131,12 +136,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cli import (
     MultipassCLI,
-    MultipassError,
     find_multipass,
-    format_version,
     module_runner,
+)
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.errors import MultipassError
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.reconcile import vm_facts_for_return
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.spec import (
+    format_version,
     validate_name,
-    vm_facts_for_return,
 )
 
 

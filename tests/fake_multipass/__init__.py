@@ -28,7 +28,9 @@ def environment(state_dir, version=None, daemon_down=False, base=None):
 
 
 def seed_instance(state_dir, name, state="Running", release="24.04", cpus=1, memory="1G", disk="5G", **extra):
-    """Adds an instance to the state file as if it had been launched; sizes take multipass units (2G, 512M)."""
+    """Adds an instance to the state file as if it had been launched; sizes take multipass units (2G, 512M).
+    `user_data="..."` is the cloud-init it was launched with: the fake re-emits it as a launch would, on its next
+    run, and the guest's files (`exec VM -- cat PATH`) come from that."""
     data = _read_state(state_dir)
     data["launched"] = data.get("launched", len(data["instances"])) + 1
     vm = {"name": name, "state": state, "release": release, "cpus": cpus, "memory": _bytes(memory),
@@ -64,9 +66,18 @@ def mutating_calls(state_dir):
 
 
 def cloud_init(state_dir, name):
-    """The cloud-init user data a launch of `name` received, or None."""
+    """The user data the guest `name` got (re-emitted by Multipass: no comments), or None."""
+    return _read_text(state_dir, os.path.join("cloud-init", name + ".yaml"))
+
+
+def received_cloud_init(state_dir, name):
+    """The user data as the client of a launch of `name` read it (before Multipass re-emitted it), or None."""
+    return _read_text(state_dir, os.path.join("cloud-init", name + ".received"))
+
+
+def _read_text(state_dir, relative):
     try:
-        with open(os.path.join(str(state_dir), "cloud-init", name + ".yaml")) as handle:
+        with open(os.path.join(str(state_dir), relative)) as handle:
             return handle.read()
     except OSError:
         return None

@@ -2,41 +2,63 @@
 
 What it reproduces, and from where
 ----------------------------------
-The CLI contract written down in shared/reference/lab-and-anchors-facts.md section 2 ("CLI facts"), with exact
-field names, message texts and exit codes checked against the canonical/multipass sources (client commands
-launch/set/version/common_cli, the JSON formatter, the daemon's instance-selection errors, the instance settings
-handler, memory_size, constants). Facts only; no upstream code is copied.
+The CLI contract written down in shared/reference/lab-and-anchors-facts.md section 2 ("CLI facts") and
+shared/reference/source-audit.md (Multipass table), with exact field names, message texts and exit codes checked
+against the canonical/multipass sources at v1.5.0 to v1.16.3 and main (client commands launch/info/stop/exec/set/
+version/common_cli, include/multipass/cli/command.h, the JSON formatter, the daemon's instance selection and
+prepare_user_data, base_virtual_machine.cpp check_state_for_shutdown, the instance settings handler,
+memory_size, constants.h). Facts only; no upstream code is copied.
+
+- User data: `launch --cloud-init` parses the YAML in the client (a YAML error is rc 1, "Could not load
+  cloud-init configuration: ...") and passes on only the re-emitted YAML: comments are gone and scalars lose their
+  quotes (yaml-cpp). The daemon adds "default" to a `users` list, its key to `ssh_authorized_keys` and "pollinate"
+  to `packages`, and the guest's user data is "#cloud-config" plus that YAML. cloud-init/<vm>.yaml holds it;
+  the guest's files come from it: `exec VM -- cat PATH` prints a `write_files` file (its permissions decide
+  whether the default user may read it without sudo; "cat: PATH: No such file or directory" / "Permission
+  denied", rc 1 otherwise), and cloud-init's copy /var/lib/cloud/instance/user-data.txt (root only, mode 0600).
+  Inferred, harsher reading: user data that is not a YAML mapping makes the launch fail (rc 2).
 
 - `list --format json`: {"list": [{name, state, ipv4, release}]}; release "Ubuntu 24.04 LTS"; `zone` on `main` only.
 - `info --format json`: {"errors": [], "info": {name: {...}}} with string cpu_count (1.11+) and snapshot_count
   (1.13+), string disk sizes (disks.sda1.used/total), integer memory.used/total, image_hash, image_release,
   release, load (floats), ipv4, mounts{target: {source_path, uid_mappings, gid_mappings}}. Runtime fields (release,
   load, disks, memory, ipv4, cpu_count) are empty when the instance is not Running, or with
-  `--no-runtime-information` (1.10+). Like the real guest, memory.total and disks.sda1.total are a little below
+  `--no-runtime-information` (1.10+). `info` with no names lists every instance from 1.13; before, it needs
+  `--all`, which warns that it is deprecated from 1.13 and is an unknown option on `main`. Before 1.12 the
+  no-name form leaves Deleted instances out (naming one still answers). `ipv4` may hold "N/A" (hook ipv4.json).
+  Like the real guest, memory.total and disks.sda1.total are a little below
   the configured sizes (the guest's `free`/`df`), so compare sizes with `get local.<vm>.memory|disk`.
 - States Running, Stopped, Deleted, Starting, Suspended (Restarting, "Delayed Shutdown", Suspending, Unknown only
   if seeded into the state file).
 - Launch flags -n/--name, -c/--cpus, -m/--memory (1.11+) or --mem (until 1.11; a hidden, warned alias from 1.11,
   gone on `main`), -d/--disk, --cloud-init FILE|-|URL (URL 1.10+), --network/--bridged (1.8+), --mount (1.11+),
-  --zone (`main`), --timeout. Defaults 1 CPU, 1G, 5G; minimums 512M memory and 1G disk; names start with a letter,
-  hold letters, digits and hyphens, and do not end with a hyphen.
+  --zone (`main`), --timeout (1.7+). Defaults 1 CPU, 1G, 5G; minimums 128M memory and 512M disk up to 1.16.3,
+  512M and 1G on `main`; sizes take K, M and G only; names start with a letter, hold letters, digits and hyphens,
+  and do not end with a hyphen.
+- `stop` of a Suspended, Suspending, Starting or Restarting instance is refused from 1.14 unless `--force`
+  (1.14+): "Cannot stop suspended instance. Use --force to override." (1.14), "Cannot shut down suspended
+  instance X." / "Cannot shut down instance X while starting." (1.15+), rc 2. Before 1.14 it stops.
+- `exec` on an instance that is not running fails before 1.9 ('exec failed: instance "X" is not running', rc 2);
+  from 1.9 the client starts it first.
 - `set`/`get local.<vm>.cpus|memory|disk` (1.10+): the instance must be stopped, the disk only grows, `get` prints
   human-readable sizes ("2.0GiB").
-- Exit codes: 0 ok, 1 command-line error, 2 command failed, 3 daemon unreachable, 5 client-side `--timeout`
-  expired; `exec` returns the guest command's code. stderr "<cmd> failed: <msg>"; selections of instances report
+- Exit codes: 0 ok, 1 command-line error, 2 command failed (an unreachable daemon included), 5 client-side
+  `--timeout` expired; `exec` returns the guest command's code. stderr "<cmd> failed: <msg>"; selections of instances report
   "The following errors occurred:" then one line per instance: `instance "X" does not exist`,
-  `instance "X" is deleted`; launch reports `instance "X" already exists`. A daemon that is down gives
-  "<cmd> failed: cannot connect to the multipass socket" (plus a "Please ensure multipassd is running" line from
-  1.9). The transient `info` failure is the "Socket error: disconnected" of canonical/multipass#3252 (the one
+  `instance "X" is deleted`; launch reports `instance "X" already exists`. A daemon that is down gives rc 2 and
+  "<cmd> failed: cannot connect to the multipass socket" plus a "Please ensure multipassd is running" line (the
+  client maps gRPC UNAVAILABLE on its socket to NOT_FOUND, which is CommandFail). The transient `info` failure is
+  the "Socket error: disconnected" of canonical/multipass#3252 (the one
   theko2fi.multipass retries). Options are parsed before the daemon is reached, as in the real client.
 - `version` (table and `--format json`), printing only the client line when the daemon is down; the table
   layouts of `list` and `info`.
 
 What it does not do
 -------------------
-No VMs, images, networking, SSH or cloud-init run: `exec` simulates `cloud-init status [--wait]` and
-`cat /var/lib/cloud/instance/user-data.txt`, everything else returns 0 with no output unless a hook says
-otherwise. `list`/`info` support the `json` and `table` formats only (csv and yaml fail with rc 1); JSON is always
+No VMs, images, networking, SSH or cloud-init run: `exec` simulates `cloud-init status [--wait]` and `cat` of the
+files the user data writes (see above), everything else returns 0 with no output unless a hook says otherwise.
+The YAML layout of the re-emitted user data is PyYAML's, not yaml-cpp's byte for byte: parse it, never compare text.
+`list`/`info` support the `json` and `table` formats only (csv and yaml fail with rc 1); JSON is always
 indented like Qt's writer (`main`'s newer JSON writer may lay it out differently; parse it, never compare text).
 No snapshots, aliases, `find`, `networks`, `shell`, GUI settings or primary-instance automount; `stop --time` stops at
 once. Error texts outside the list above (option parsing, cloud-init loading, settings) follow upstream wording as far
@@ -46,7 +68,7 @@ Environment
 -----------
 FAKE_MULTIPASS_STATE       state directory (created if missing); default: $TMPDIR/fake-multipass-state
 FAKE_MULTIPASS_VERSION     version to behave like: 1.5.0 ... 1.16.3 or `main` (default 1.16.3)
-FAKE_MULTIPASS_DAEMON_DOWN set to 1 to make every command but `version` fail with rc 3
+FAKE_MULTIPASS_DAEMON_DOWN set to 1 to make every command but `version` fail as an unreachable daemon (rc 2)
 FAKE_MULTIPASS_PYTHON      the interpreter ./multipass runs this file with (default python3)
 
 Files in the state directory
@@ -55,7 +77,8 @@ instances.json        the instances (written by the fake; tests may seed it, see
 calls.jsonl           one JSON line per call: {"argv", "command", "mutating", "stdin_bytes", "rc", "version"};
                       "mutating" is true for launch, start, stop, restart, suspend, delete, recover, purge, set,
                       mount, umount and transfer, whatever their outcome (exec, list, info, get, version: false)
-cloud-init/<vm>.yaml  the cloud-init user data a launch received (from a file or stdin)
+cloud-init/<vm>.yaml  the guest's user data: what a launch's cloud-init (file or stdin) became (see above)
+cloud-init/<vm>.received  the user data as the client read it
 cloud-init/<vm>.url   the URL given to --cloud-init (nothing is downloaded)
 daemon_down           (hook) if present: like FAKE_MULTIPASS_DAEMON_DOWN=1
 transient_errors.json (hook) {"info": 2} makes the next 2 `info` calls fail with rc 2 and the "Socket error:
@@ -73,6 +96,7 @@ cloud_init_status     (hook) text such as "running" or "error" for `cloud-init s
                       "error" returns rc 1)
 Addresses are 10.92.11.<10 + n> for the n-th instance ever launched, so they are stable across runs.
 """
+import base64
 import fcntl
 import hashlib
 import json
@@ -81,10 +105,18 @@ import re
 import sys
 import tempfile
 
+try:
+    import yaml
+except ImportError:  # the fake needs PyYAML (as ansible-core does) only to re-emit cloud-init user data
+    yaml = None
+
 DEFAULT_VERSION = "1.16.3"
 MAIN_VERSION_STRING = "1.17.0-dev.0+gmain"
-MIN_MEMORY = 512 * 1024 ** 2
-MIN_DISK = 1024 ** 3
+# constants.h: min_memory_size/min_disk_size are 128M/512M from v1.5.0 to v1.16.3, 512M/1G on main.
+CLASSIC_MINIMUMS = {"memory": ("128M", 128 * 1024 ** 2), "disk": ("512M", 512 * 1024 ** 2)}
+MAIN_MINIMUMS = {"memory": ("512M", 512 * 1024 ** 2), "disk": ("1G", 1024 ** 3)}
+USER_DATA_TXT = "/var/lib/cloud/instance/user-data.txt"
+FAKE_SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABfakefakefake ubuntu@localhost"
 UNIT = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
 NAME_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 SIZE_RE = re.compile(r"^\s*(\d+)(?:\.(\d+)(?=[KMG]))?(?:([KMG])(?:i?B)?|B)?\s*$", re.IGNORECASE)
@@ -136,6 +168,9 @@ class Version:
     def display(self):
         return MAIN_VERSION_STRING if self.is_main else self.text
 
+    def minimums(self):
+        return MAIN_MINIMUMS if self.is_main else CLASSIC_MINIMUMS
+
     def lts(self):
         if self.at_least(1, 14):
             return "24.04"
@@ -169,6 +204,9 @@ class State:
         self.launched = data.get("launched", len(self.instances))
         for index, name in enumerate(sorted(self.instances)):
             complete_seeded(self.instances[name], name, index + 1)
+            if "user_data" in self.instances[name]:
+                # Seeded with the user data it was launched with: store what the guest got from it.
+                self.store_user_data(name, self.instances[name].pop("user_data"))
 
     def _read_json(self, name, default):
         try:
@@ -207,7 +245,13 @@ class State:
     def store_cloud_init(self, name, content, suffix):
         self._write(os.path.join("cloud-init", "%s.%s" % (name, suffix)), content)
 
+    def store_user_data(self, name, received):
+        """Keeps what the client received and what the guest's user-data ends up as (see reemit_user_data)."""
+        self.store_cloud_init(name, received, "received")
+        self.store_cloud_init(name, reemit_user_data(received), "yaml")
+
     def read_cloud_init(self, name):
+        """The user data as the guest sees it, or None when the instance was seeded without any."""
         try:
             with open(os.path.join(self.dir, "cloud-init", name + ".yaml")) as handle:
                 return handle.read()
@@ -328,6 +372,96 @@ def guest_memory_total(configured):
 def guest_disk_total(configured):
     """What `df` in the guest reports for the root filesystem: a little less than the image size."""
     return configured * 967 // 1000 // 4096 * 4096
+
+
+# ---------------------------------------------------------------- user data and the guest's files
+
+if yaml is not None:
+    class YamlCppLikeDumper(yaml.SafeDumper):
+        """Emits every scalar as a string and plain wherever YAML syntax allows, like yaml-cpp's Dump of a loaded
+        node: the quotes of '0644' are not kept, so cloud-init later reads 0644 as a number."""
+
+        yaml_implicit_resolvers = {}  # no scalar looks like anything but a string, so none needs quotes
+
+
+def reemit_user_data(text):
+    """The user-data file the guest gets from `launch --cloud-init`: the client parses the YAML and sends the
+    re-emitted text (YAML::Load, YAML::Dump: comments and quoting are lost), the daemon adds "default" to a
+    `users` list, its own key to an `ssh_authorized_keys` list and "pollinate" to a `packages` list
+    (daemon.cpp prepare_user_data), and writes "#cloud-config\n" plus the YAML (v1.16.3
+    base_virtual_machine_factory.cpp, v1.5.0 utils.cpp)."""
+    if yaml is None:
+        raise CliError("fake multipass: PyYAML is needed to re-emit cloud-init user data", 1)
+    try:
+        document = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
+    except yaml.YAMLError as error:
+        raise CliError("Could not load cloud-init configuration: %s" % str(error).replace("\n", " "), 1)
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        # Inferred, harsher reading: the daemon subscripts the document by key, which yaml-cpp refuses for a
+        # scalar; the fake refuses every non-mapping document.
+        raise failed("launch", "cloud-init user data must be a YAML mapping")
+    for key, extra in (("users", "default"), ("ssh_authorized_keys", FAKE_SSH_KEY), ("packages", "pollinate")):
+        if isinstance(document.get(key), list):
+            document[key].append(extra)
+    return "#cloud-config\n" + yaml.dump(document, Dumper=YamlCppLikeDumper, sort_keys=False)
+
+
+def decode_permissions(value):
+    """cloud-init's write_files mode: an int is the mode itself (YAML 1.1 reads 0644 as octal), a string is octal;
+    anything else falls back to the default 0644."""
+    if value is None or isinstance(value, bool):
+        return 0o644
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value), 8)
+    except ValueError:
+        return 0o644
+
+
+def guest_files(user_data):
+    """{path: {"content", "mode", "owner"}} of what the guest has from its user data: cloud-init's copy of the
+    user data (root only) and every `write_files` entry, read with cloud-init's YAML 1.1 loader."""
+    files = {USER_DATA_TXT: {"content": user_data, "mode": 0o600, "owner": "root"}}
+    try:
+        document = yaml.safe_load(user_data) if yaml is not None else None
+    except yaml.YAMLError:
+        document = None
+    entries = document.get("write_files") if isinstance(document, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not entry.get("path"):
+            continue
+        content = entry.get("content", "")
+        content = content if isinstance(content, str) else str(content)
+        if str(entry.get("encoding", "")).lower() in ("b64", "base64"):
+            content = base64.b64decode(content).decode()
+        owner = str(entry.get("owner", "root:root")).split(":", maxsplit=1)[0]
+        files[str(entry["path"])] = {"content": content, "mode": decode_permissions(entry.get("permissions")),
+                                     "owner": owner}
+    return files
+
+
+def guest_cat(ctx, vm, command):
+    """`cat FILE` (or `sudo cat FILE`) in the guest as the default user, ubuntu; None for other commands."""
+    sudo = command[:1] == ["sudo"]
+    args = command[1:] if sudo else command
+    if len(args) != 2 or args[0] != "cat":
+        return None
+    path = args[1]
+    user_data = ctx.state.read_cloud_init(vm["name"])
+    entry = guest_files(user_data).get(path) if user_data is not None else None
+    if entry is None:
+        ctx.warn("cat: %s: No such file or directory" % path)
+        ctx.rc = 1
+        return ""
+    readable = entry["mode"] & (0o400 if entry["owner"] == "ubuntu" else 0o004)
+    if not (sudo or readable):
+        ctx.warn("cat: %s: Permission denied" % path)
+        ctx.rc = 1
+        return ""
+    return entry["content"]
 
 
 # ---------------------------------------------------------------- images
@@ -486,13 +620,19 @@ def cmd_list(ctx, args):
 
 
 def cmd_info(ctx, args):
-    spec = {"--format": ("format", True), "--all": ("all", False), "--snapshots": ("snapshots", False)}
+    spec = {"--format": ("format", True), "--snapshots": ("snapshots", False)}
+    if not ctx.version.is_main:
+        spec["--all"] = ("all", False)  # removed on main after 1.16.3 (canonical/multipass#5032)
     if ctx.version.at_least(1, 10):
         spec["--no-runtime-information"] = ("no_runtime", False)
     opts = parse_options(args, spec)
     check_names_and_all(opts, allow_empty=ctx.version.at_least(1, 13))
     fmt = check_format(opts)
-    chosen = select(ctx.state, opts.positional, "info", allow_deleted=True)
+    if opts.isset("all") and ctx.version.at_least(1, 13):
+        ctx.warn("Warning: the `--all` flag for the `info` command is deprecated. Please use `info` with no "
+                 "positional arguments for the same effect.")
+    # Before 1.12 the daemon lists only its operative instances when no names are given.
+    chosen = select(ctx.state, opts.positional, "info", allow_deleted=ctx.version.at_least(1, 12) or bool(opts.positional))
     runtime = not opts.isset("no_runtime")
     if fmt == "json":
         return to_json({"errors": [], "info": {vm["name"]: info_entry(vm, ctx.state, ctx.version, runtime)
@@ -524,7 +664,9 @@ def usage(sizes):
 def launch_spec(version):
     spec = {"-n": ("name", True), "--name": ("name", True), "-c": ("cpus", True), "--cpus": ("cpus", True),
             "-m": ("memory", True), "-d": ("disk", True), "--disk": ("disk", True),
-            "--cloud-init": ("cloud_init", True), "--timeout": ("timeout", True)}
+            "--cloud-init": ("cloud_init", True)}
+    if version.at_least(1, 7):
+        spec["--timeout"] = ("timeout", True)
     if version.at_least(1, 11):
         spec["--memory"] = ("memory", True)
     if not version.is_main:
@@ -547,7 +689,7 @@ def cmd_launch(ctx, args):
         raise CliError("Invalid remote and source image name supplied", 1)
     request = launch_request(ctx, opts)
     ctx.connect()
-    check_launch_sizes(request)  # the daemon validates the arguments, then the name, then looks for the image
+    check_launch_sizes(request, ctx.version)  # the daemon validates the arguments, then the name, then looks for the image
     name = request["name"] or "fake-%d" % (ctx.state.launched + 1)
     if name in ctx.state.instances:
         raise failed("launch", 'instance "%s" already exists' % name)
@@ -623,12 +765,12 @@ def read_cloud_init(ctx, source):
     if source is None:
         return None
     if source == "-":
-        return ("yaml", ctx.read_stdin())
+        return parsed_cloud_init(ctx.read_stdin())
     if re.match(r"^https?://", source) and ctx.version.at_least(1, 10):
         return ("url", source)
     try:
         with open(source) as handle:
-            return ("yaml", handle.read())
+            return parsed_cloud_init(handle.read())
     except OSError:
         if ctx.version.at_least(1, 11):
             raise CliError("Could not load cloud-init configuration: bad file: %s\nPlease ensure that Multipass "
@@ -636,11 +778,18 @@ def read_cloud_init(ctx, source):
         raise CliError("error: No such file: %s" % source, 1)
 
 
-def check_launch_sizes(request):
+def parsed_cloud_init(text):
+    """The client parses user data before it reaches the daemon (a YAML error is a command-line error)."""
+    reemit_user_data(text)
+    return ("yaml", text)
+
+
+def check_launch_sizes(request, version):
     detail = None
-    if request["memory"] < MIN_MEMORY:
+    minimums = version.minimums()
+    if request["memory"] < minimums["memory"][1]:
         detail = "Invalid memory size value supplied: %s." % request["memory_text"]
-    if request["disk"] < MIN_DISK:
+    if request["disk"] < minimums["disk"][1]:
         detail = "Invalid disk size value supplied: %s." % request["disk_text"]
     if request["name"] and not NAME_RE.match(request["name"]):
         detail = "Invalid instance name supplied: %s" % request["name"]
@@ -656,10 +805,12 @@ def create_instance(ctx, name, release, request, opts):
     if opts.isset("zone"):
         vm["zone"] = opts.get("zone")
     ctx.state.instances[name] = vm
-    if request["cloud_init"]:
-        kind, content = request["cloud_init"]
-        ctx.state.store_cloud_init(name, content, kind)
-        vm["cloud_init"] = kind
+    if request["cloud_init"] and request["cloud_init"][0] == "url":
+        ctx.state.store_cloud_init(name, request["cloud_init"][1], "url")  # nothing is downloaded
+        vm["cloud_init"] = "url"
+    else:
+        ctx.state.store_user_data(name, request["cloud_init"][1] if request["cloud_init"] else "")
+        vm["cloud_init"] = "yaml" if request["cloud_init"] else "none"
     timeout = take_launch_timeout(ctx)
     if timeout is not None:
         vm["state"] = "Starting"
@@ -694,6 +845,40 @@ def simple_action(command, target_state, allowed_from=None):
                 vm["state"] = target_state
         return ""
     return run
+
+
+# check_state_for_shutdown (base_virtual_machine.cpp): v1.14 refuses these states with its own texts, v1.15 on
+# with the instance name; --force (1.14+) powers the instance off whatever its state.
+STOP_REFUSALS_1_14 = {"Suspended": "Cannot stop suspended instance. Use --force to override.",
+                      "Suspending": "Cannot stop instance while suspending. Use --force to override.",
+                      "Starting": "Cannot stop instance while starting. Use --force to override.",
+                      "Restarting": "Cannot stop instance while starting. Use --force to override."}
+STOP_REFUSALS = {"Suspended": "Cannot shut down suspended instance %s.",
+                 "Suspending": "Cannot shut down instance %s while suspending.",
+                 "Starting": "Cannot shut down instance %s while starting.",
+                 "Restarting": "Cannot shut down instance %s while starting."}
+
+
+def cmd_stop(ctx, args):
+    spec = {"--all": ("all", False), "--time": ("time", True), "-t": ("time", True),
+            "--cancel": ("cancel", False), "-c": ("cancel", False)}
+    if ctx.version.at_least(1, 14):
+        spec["--force"] = ("force", False)
+    opts = parse_options(args, spec)
+    check_names_and_all(opts, allow_empty=True)
+    names = opts.positional or ([] if opts.isset("all") else ["primary"])
+    chosen = select(ctx.state, names, "stop", allow_deleted=False)
+    if opts.isset("cancel"):
+        return ""  # cancels a delayed shutdown; the fake shuts down at once, so nothing is pending
+    if ctx.version.at_least(1, 14) and not opts.isset("force"):
+        for vm in chosen:
+            if vm["state"] in STOP_REFUSALS:
+                text = STOP_REFUSALS_1_14[vm["state"]] if not ctx.version.at_least(1, 15) \
+                    else STOP_REFUSALS[vm["state"]] % vm["name"]
+                raise failed("stop", text)
+    for vm in chosen:
+        vm["state"] = "Stopped"
+    return ""
 
 
 def cmd_delete(ctx, args):
@@ -777,7 +962,7 @@ def cmd_set(ctx, args):
         return ""
     name, prop = parse_setting_key(ctx, key)
     vm = settable_instance(ctx, name)
-    UPDATERS[prop](vm, key, value)
+    UPDATERS[prop](vm, key, value, ctx.version)
     return ""
 
 
@@ -808,27 +993,28 @@ def setting_size(key, value):
     return size
 
 
-def update_cpus(vm, key, value):
+def update_cpus(vm, key, value, version):
     if not re.match(r"^\d+$", value) or int(value) < 1:
         raise invalid_setting(key, value, "Need a positive integer (in decimal format) of minimum 1")
     vm["cpus"] = int(value)
 
 
-def update_memory(vm, key, value):
+def update_memory(vm, key, value, version):
     size = setting_size(key, value)
-    if size < MIN_MEMORY:
-        raise invalid_setting(key, value, "Memory less than 512M minimum not allowed")
+    text, minimum = version.minimums()["memory"]
+    if size < minimum:
+        raise invalid_setting(key, value, "Memory less than %s minimum not allowed" % text)
     vm["memory"] = size
 
 
-def update_disk(vm, key, value):
+def update_disk(vm, key, value, version):
     size = setting_size(key, value)
     if size < vm["disk"]:
         raise invalid_setting(key, value, "Disk can only be expanded")
     vm["disk"] = size
 
 
-def update_bridged(vm, key, value):
+def update_bridged(vm, key, value, version):
     if value.lower() not in ("true", "false", "on", "off", "yes", "no", "1", "0"):
         raise invalid_setting(key, value, "Invalid flag, need \"true\" or \"false\"")
 
@@ -846,7 +1032,9 @@ def cmd_exec(ctx, args):
         raise CliError("Wrong number of arguments", 1)
     vm = select(ctx.state, opts.positional[:1], "exec", allow_deleted=False, all_when_empty=False)[0]
     if vm["state"] != "Running":
-        vm["state"] = "Running"  # the client starts a stopped instance before running the command
+        if not ctx.version.at_least(1, 9):
+            raise failed("exec", 'instance "%s" is not running' % vm["name"])
+        vm["state"] = "Running"  # from 1.9 the client starts a stopped instance and runs the command
     return guest_command(ctx, vm, command)
 
 
@@ -860,9 +1048,8 @@ def guest_command(ctx, vm, command):
             return hook.get("stdout", "")
     if command[:2] == ["cloud-init", "status"] or command[:3] == ["sudo", "cloud-init", "status"]:
         return cloud_init_status(ctx)
-    if command[-1:] == ["/var/lib/cloud/instance/user-data.txt"] and "cat" in command:
-        return ctx.state.read_cloud_init(vm["name"]) or ""
-    return ""
+    output = guest_cat(ctx, vm, command)
+    return "" if output is None else output
 
 
 def cloud_init_status(ctx):
@@ -919,7 +1106,7 @@ def cmd_transfer(ctx, args):
 COMMANDS = {
     "version": cmd_version, "list": cmd_list, "info": cmd_info, "launch": cmd_launch,
     "start": simple_action("start", "Running"),
-    "stop": simple_action("stop", "Stopped"),
+    "stop": cmd_stop,
     "restart": simple_action("restart", "Running"),
     "suspend": simple_action("suspend", "Suspended", allowed_from=("Running", "Starting")),
     "delete": cmd_delete, "recover": cmd_recover, "purge": cmd_purge, "get": cmd_get, "set": cmd_set,
@@ -983,11 +1170,11 @@ class Context:
 
 
 def daemon_down_error(command, version):
-    message = "%s failed: cannot connect to the multipass socket" % command
-    if version.at_least(1, 9):
-        message += "\nPlease ensure multipassd is running and '/var/snap/multipass/common/multipass_socket' " \
-                   "is accessible"
-    return CliError(message, 3)
+    """The client turns the unreachable socket into a NOT_FOUND status, so the exit code is 2 (CommandFail), not 3
+    (include/multipass/cli/command.h and client_common.cpp, v1.5.0 to main)."""
+    message = "%s failed: cannot connect to the multipass socket\nPlease ensure multipassd is running and " \
+              "'/var/snap/multipass/common/multipass_socket' is accessible" % command
+    return CliError(message, 2)
 
 
 def run_command(ctx, argv):

@@ -3,6 +3,7 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
 from ansible_collections.calicolab.ccol1.tests import fake_multipass as fake
 
@@ -114,8 +115,26 @@ def test_info_all_includes_deleted(state):
     run(state, "launch", "-n", "a")
     run(state, "launch", "-n", "b")
     run(state, "delete", "b")
-    info = run_json(state, "info", "--all", "--format", "json")["info"]
+    info = run_json(state, "info", "--all", "--format", "json", version="1.12.0")["info"]
     assert {name: vm["state"] for name, vm in info.items()} == {"a": "Running", "b": "Deleted"}
+    old = run_json(state, "info", "--all", "--format", "json", version="1.11.0")["info"]
+    assert sorted(old) == ["a"]
+    assert info_of(state, "b", "1.11.0")["state"] == "Deleted"
+
+
+@pytest.mark.parametrize("version, all_rc, warns, no_names_rc", [
+    ("1.12.0", 0, False, 1), ("1.13.0", 0, True, 0), ("1.16.3", 0, True, 0), ("main", 1, False, 0)])
+def test_info_forms_by_version(state, version, all_rc, warns, no_names_rc):
+    run(state, "launch", "-n", "a")
+    with_all = run(state, "info", "--all", "--format", "json", version=version)
+    assert with_all.returncode == all_rc
+    assert ("`--all` flag for the `info` command is deprecated" in with_all.stderr) == warns
+    if all_rc:
+        assert "Unknown option 'all'" in with_all.stderr
+    no_names = run(state, "info", "--format", "json", version=version)
+    assert no_names.returncode == no_names_rc
+    if no_names_rc == 0:
+        assert sorted(json.loads(no_names.stdout)["info"]) == ["a"]
 
 
 def test_zone_in_list_on_main_only(state):
@@ -163,17 +182,34 @@ def test_invalid_names(state, name):
     assert result.stderr == "launch failed: Invalid arguments supplied\nInvalid instance name supplied: %s\n" % name
 
 
-@pytest.mark.parametrize("args, detail", [
-    (["-m", "256M"], "Invalid memory size value supplied: 256M."),
-    (["-d", "512M"], "Invalid disk size value supplied: 512M.")])
-def test_minimum_sizes(state, args, detail):
-    result = run(state, "launch", "-n", "vm", *args)
+@pytest.mark.parametrize("version, args, detail", [
+    ("1.16.3", ["-m", "127M"], "Invalid memory size value supplied: 127M."),
+    ("1.5.0", ["-d", "511M"], "Invalid disk size value supplied: 511M."),
+    ("main", ["-m", "256M"], "Invalid memory size value supplied: 256M."),
+    ("main", ["-d", "512M"], "Invalid disk size value supplied: 512M.")])
+def test_minimum_sizes(state, version, args, detail):
+    result = run(state, "launch", "-n", "vm", *args, version=version)
     assert result.returncode == 2
     assert result.stderr == "launch failed: Invalid arguments supplied\n%s\n" % detail
 
 
-def test_minimum_sizes_are_accepted(state):
-    assert run(state, "launch", "-n", "vm", "-m", "512M", "-d", "1G").returncode == 0
+@pytest.mark.parametrize("version, memory, disk", [("1.16.3", "128M", "512M"), ("1.5.0", "128M", "512M"),
+                                                   ("main", "512M", "1G")])
+def test_minimum_sizes_are_accepted(state, version, memory, disk):
+    assert run(state, "launch", "-n", "vm", "-m", memory, "-d", disk, version=version).returncode == 0
+
+
+def test_sizes_know_no_terabytes(state):
+    result = run(state, "launch", "-n", "vm", "-d", "1T")
+    assert result.returncode == 1 and "vm" not in fake.instances(state)
+
+
+@pytest.mark.parametrize("version, rc", [("1.6.0", 1), ("1.7.0", 0), ("1.16.3", 0)])
+def test_launch_timeout_option_from_1_7(state, version, rc):
+    result = run(state, "launch", "-n", "vm", "--timeout", "600", version=version)
+    assert result.returncode == rc
+    if rc:
+        assert "Unknown option 'timeout'" in result.stderr
 
 
 def test_bad_size_and_cpu_syntax_are_command_line_errors(state):
@@ -218,21 +254,60 @@ def test_network_flags_from_1_8(state):
 
 # ---------------------------------------------------------------- cloud-init
 
-def test_cloud_init_from_stdin_is_stored(state):
-    user_data = "#cloud-config\npackages: [jq]\n"
-    result = run(state, "launch", "-n", "vm", "--cloud-init", "-", stdin=user_data)
+MARKER_USER_DATA = ("#cloud-config\n# lab-marker: calicolab.ccol1\npackages: [jq]\nusers: [{name: lab}]\n"
+                    "write_files:\n- path: /etc/calicolab/lab-marker\n  permissions: '0644'\n"
+                    "  content: \"calicolab.ccol1\\n\"\n- path: /etc/secret\n  permissions: '0600'\n  content: s3\n")
+
+
+def test_cloud_init_is_reemitted_without_comments(state):
+    """Multipass parses the user data and re-emits it: a comment never reaches the guest."""
+    result = run(state, "launch", "-n", "vm", "--cloud-init", "-", stdin=MARKER_USER_DATA)
     assert result.returncode == 0
-    assert fake.cloud_init(state, "vm") == user_data
-    assert fake.calls(state)[-1]["stdin_bytes"] == len(user_data)
-    cat = run(state, "exec", "vm", "--", "cat", "/var/lib/cloud/instance/user-data.txt")
-    assert cat.stdout == user_data
+    assert fake.calls(state)[-1]["stdin_bytes"] == len(MARKER_USER_DATA)
+    assert fake.received_cloud_init(state, "vm") == MARKER_USER_DATA
+    guest = fake.cloud_init(state, "vm")
+    assert guest.startswith("#cloud-config\n")
+    assert "lab-marker: calicolab.ccol1" not in guest and "#" not in guest[len("#cloud-config\n"):]
+    document = yaml.safe_load(guest)
+    assert document["packages"] == ["jq", "pollinate"]
+    assert document["users"] == [{"name": "lab"}, "default"]
+    # yaml-cpp drops the quotes, so cloud-init reads the permissions as an octal number
+    assert document["write_files"][0]["permissions"] == 0o644
+    sudo_cat = run(state, "exec", "vm", "--", "sudo", "cat", "/var/lib/cloud/instance/user-data.txt")
+    assert sudo_cat.stdout == guest
+
+
+def test_guest_files_come_from_write_files(state):
+    run(state, "launch", "-n", "vm", "--cloud-init", "-", stdin=MARKER_USER_DATA)
+    marker = run(state, "exec", "vm", "--", "cat", "/etc/calicolab/lab-marker")
+    assert (marker.returncode, marker.stdout) == (0, "calicolab.ccol1\n")
+    secret = run(state, "exec", "vm", "--", "cat", "/etc/secret")
+    assert (secret.returncode, secret.stderr) == (1, "cat: /etc/secret: Permission denied\n")
+    assert run(state, "exec", "vm", "--", "sudo", "cat", "/etc/secret").stdout == "s3"
+    user_data = run(state, "exec", "vm", "--", "cat", "/var/lib/cloud/instance/user-data.txt")
+    assert user_data.returncode == 1 and "Permission denied" in user_data.stderr
+    missing = run(state, "exec", "vm", "--", "cat", "/etc/nothing")
+    assert (missing.returncode, missing.stderr) == (1, "cat: /etc/nothing: No such file or directory\n")
+
+
+def test_seeded_user_data_is_reemitted(state):
+    fake.seed_instance(state, "vm", user_data=MARKER_USER_DATA)
+    assert run(state, "exec", "vm", "--", "cat", "/etc/calicolab/lab-marker").stdout == "calicolab.ccol1\n"
+    assert "# lab-marker" not in fake.cloud_init(state, "vm")
+
+
+def test_cloud_init_must_parse_and_be_a_mapping(state):
+    bad = run(state, "launch", "-n", "vm", "--cloud-init", "-", stdin="#cloud-config\npackages: [jq\n")
+    assert bad.returncode == 1 and bad.stderr.startswith("Could not load cloud-init configuration: ")
+    script = run(state, "launch", "-n", "vm", "--cloud-init", "-", stdin="#!/bin/sh\necho hi\n")
+    assert script.returncode == 2 and "vm" not in fake.instances(state)
 
 
 def test_cloud_init_from_file(state, tmp_path):
     path = tmp_path / "user-data.yaml"
-    path.write_text("#cloud-config\n")
+    path.write_text("#cloud-config\nhostname: vm\n")
     assert run(state, "launch", "-n", "vm", "--cloud-init", str(path)).returncode == 0
-    assert fake.cloud_init(state, "vm") == "#cloud-config\n"
+    assert yaml.safe_load(fake.cloud_init(state, "vm")) == {"hostname": "vm"}
     missing = run(state, "launch", "-n", "vm2", "--cloud-init", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 1 and "vm2" not in fake.instances(state)
 
@@ -260,6 +335,37 @@ def test_state_machine(state):
     run(state, "delete", "vm")
     assert run(state, "purge").returncode == 0
     assert fake.instances(state) == {}
+
+
+@pytest.mark.parametrize("version, seeded, rc, message", [
+    ("1.13.1", "Suspended", 0, ""),
+    ("1.14.0", "Suspended", 2, "stop failed: Cannot stop suspended instance. Use --force to override.\n"),
+    ("1.14.0", "Starting", 2, "stop failed: Cannot stop instance while starting. Use --force to override.\n"),
+    ("1.15.1", "Suspended", 2, "stop failed: Cannot shut down suspended instance vm.\n"),
+    ("1.16.3", "Starting", 2, "stop failed: Cannot shut down instance vm while starting.\n"),
+    ("main", "Suspended", 2, "stop failed: Cannot shut down suspended instance vm.\n")])
+def test_stop_of_suspended_or_starting_by_version(state, version, seeded, rc, message):
+    fake.seed_instance(state, "vm", state=seeded, boot_calls=5)  # a Starting VM stays so for 5 calls
+    result = run(state, "stop", "vm", version=version)
+    assert (result.returncode, result.stderr) == (rc, message)
+    assert fake.instances(state)["vm"]["state"] == ("Stopped" if rc == 0 else seeded)
+
+
+def test_stop_force_from_1_14(state):
+    fake.seed_instance(state, "vm", state="Suspended")
+    assert run(state, "stop", "--force", "vm", version="1.13.1").returncode == 1
+    assert run(state, "stop", "--force", "vm", version="1.14.0").returncode == 0
+    assert fake.instances(state)["vm"]["state"] == "Stopped"
+
+
+@pytest.mark.parametrize("version, rc, final", [("1.8.0", 2, "Stopped"), ("1.9.0", 0, "Running")])
+def test_exec_on_a_stopped_instance(state, version, rc, final):
+    fake.seed_instance(state, "vm", state="Stopped")
+    result = run(state, "exec", "vm", "--", "true", version=version)
+    assert result.returncode == rc
+    if rc:
+        assert result.stderr == 'exec failed: instance "vm" is not running\n'
+    assert fake.instances(state)["vm"]["state"] == final
 
 
 def test_stop_and_start_all(state):
@@ -358,7 +464,7 @@ def test_set_refused_while_running(state):
 
 @pytest.mark.parametrize("setting, message", [
     ("disk=4G", "Disk can only be expanded"),
-    ("memory=256M", "Memory less than 512M minimum not allowed"),
+    ("memory=100M", "Memory less than 128M minimum not allowed"),
     ("cpus=0", "Need a positive integer (in decimal format) of minimum 1")])
 def test_set_invalid_values(state, setting, message):
     run(state, "launch", "-n", "vm")
@@ -405,12 +511,15 @@ def test_exec_hooks_and_default(state):
 
 # ---------------------------------------------------------------- faults
 
-def test_daemon_down_by_env_and_by_file(state):
-    result = run(state, "list", "--format", "json", daemon_down=True)
-    assert result.returncode == 3
-    assert result.stderr.startswith("list failed: cannot connect to the multipass socket\n")
+@pytest.mark.parametrize("version", ["1.5.0", "1.16.3", "main"])
+def test_daemon_down_by_env_and_by_file(state, version):
+    """An unreachable daemon is CommandFail (2), never DaemonFail (3), in every release."""
+    result = run(state, "list", "--format", "json", daemon_down=True, version=version)
+    assert result.returncode == 2
+    assert result.stderr.startswith("list failed: cannot connect to the multipass socket\n"
+                                    "Please ensure multipassd is running")
     fake.set_daemon_down(state)
-    assert run(state, "info", "--all").returncode == 3
+    assert run(state, "info", "vm").returncode == 2
     fake.set_daemon_down(state, False)
     assert run(state, "list").returncode == 0
 
@@ -418,7 +527,7 @@ def test_daemon_down_by_env_and_by_file(state):
 def test_options_are_checked_before_the_daemon_is_reached(state):
     assert run(state, "list", "--bogus", daemon_down=True).returncode == 1
     assert run(state, "launch", "-n", "vm", "-c", "x", daemon_down=True).returncode == 1
-    assert run(state, "launch", "-n", "1bad", daemon_down=True).returncode == 3
+    assert run(state, "launch", "-n", "1bad", daemon_down=True).returncode == 2
     assert run(state, "ls", daemon_down=True).stderr.startswith("list failed: ")
 
 

@@ -27,11 +27,13 @@ json.dump(plain(json.load(sys.stdin)), sys.stdout)'
 }
 
 # The lab: control, node1, node2 and host1; the lab addresses are extra addresses on the single NIC.
-# The three cluster VMs carry the lab marker that multipass_vm writes into the cloud-init; host1 does not.
+# The three cluster VMs carry the lab marker file that multipass_vm writes through cloud-init's write_files;
+# host1 has only the old comment marker, which Multipass drops, so it has no marker file.
 for vm in control node1 node2; do
-  printf '#cloud-config\n# lab-marker: calicolab.ccol1\n' | multipass launch -n "$vm" -c 2 -m 2G -d 10G --cloud-init - 24.04
+  printf '#cloud-config\nwrite_files:\n- path: /etc/calicolab/lab-marker\n  permissions: "0644"\n  content: "calicolab.ccol1\\n"\n' \
+    | multipass launch -n "$vm" -c 2 -m 2G -d 10G --cloud-init - 24.04
 done
-multipass launch -n host1 24.04
+printf '#cloud-config\n# lab-marker: calicolab.ccol1\n' | multipass launch -n host1 --cloud-init - 24.04
 multipass launch -n stray 22.04
 multipass stop stray
 cat > "$FAKE_MULTIPASS_STATE/extra_ipv4.json" <<'JSON'
@@ -55,6 +57,22 @@ ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter={{ ansibl
 ansible-inventory -i marked.multipass.yml --graph | tee "$work/marked.txt"
 [ "$(grep -c -- '|--' "$work/marked.txt")" -eq 5 ]   # groups all, ungrouped, multipass_running and 3 hosts
 if grep -q -- 'host1' "$work/marked.txt"; then echo "host1 has no marker but was listed" >&2; exit 1; fi
+
+# Every release is read, whatever form of info it takes: --all is gone on main and required before 1.13.
+for release in 1.12.0 1.16.3 main; do
+  FAKE_MULTIPASS_VERSION=$release ansible-inventory -i lab.multipass.yml --graph > "$work/graph-$release.txt"
+  grep -q -- '|--node2' "$work/graph-$release.txt"
+done
+
+# "N/A" (no usable address) never becomes ansible_host.
+echo '{"node2": ["N/A"]}' > "$FAKE_MULTIPASS_STATE/ipv4.json"
+plain_list lab.multipass.yml > "$work/na.json"
+python3 - "$work/na.json" <<'PY'
+import json, sys
+hostvars = json.load(open(sys.argv[1]))["_meta"]["hostvars"]["node2"]
+assert "ansible_host" not in hostvars and hostvars["multipass_ipv4"] == [], hostvars
+PY
+rm "$FAKE_MULTIPASS_STATE/ipv4.json"
 
 # Cache: a second read comes from the cache even when multipass is gone.
 ANSIBLE_INVENTORY_CACHE_CONNECTION="$work/cache" ansible-inventory -i cached.multipass.yml --graph > /dev/null

@@ -1,5 +1,7 @@
 # -*- coding: utf-8 -*-
-"""The calicolab.ccol1.multipass inventory plugin on canned `list`/`info` JSON (no multipass binary)."""
+"""The calicolab.ccol1.multipass inventory plugin on canned `version`/`list`/`info`/`exec` answers shaped like the
+real CLI's (no multipass binary): `info --all` is an unknown option after 1.16.3 and plain `info` needs names before
+1.13; the lab marker is the file /etc/calicolab/lab-marker, since Multipass drops YAML comments from user data."""
 
 from __future__ import annotations
 
@@ -49,21 +51,35 @@ LAB = {
 }
 
 
+RELEASE = {'version': '1.16.3'}
+MARKER_FILES = {name: 'calicolab.ccol1\n' for name in ('control', 'node1', 'node2')}
+MARKER_FILES['host1'] = 'other-lab\n'
+
+
 def runner(argv, data=None):
+    version = tuple(int(part) for part in RELEASE['version'].split('-', maxsplit=1)[0].split('.'))
+    if argv[1] == 'version':
+        return 0, json.dumps({'multipass': RELEASE['version'], 'multipassd': RELEASE['version']}), ''
     if argv[1] == 'list':
         return 0, json.dumps({'list': [{'name': name, 'state': vm['state'], 'ipv4': vm['ipv4'],
                                         'release': 'Ubuntu ' + vm['image_release']}
                                        for name, vm in sorted(LAB.items())]}), ''
     if argv[1] == 'info':
+        if '--all' in argv and version > (1, 16, 3):
+            return 1, '', "Unknown option 'all'."
+        if '--all' not in argv and version < (1, 13):
+            return 1, '', 'Name argument or --all is required'
         return 0, json.dumps({'errors': [], 'info': LAB}), ''
-    if argv[1] == 'exec':
-        marked = argv[2] in ('control', 'node1', 'node2')
-        return 0, '#cloud-config\n# lab-marker: calicolab.ccol1\n' if marked else '#cloud-config\n', ''
+    if argv[1] == 'exec' and argv[4:] == ['cat', '/etc/calicolab/lab-marker']:
+        if argv[2] in MARKER_FILES:
+            return 0, MARKER_FILES[argv[2]], ''
+        return 1, '', 'cat: /etc/calicolab/lab-marker: No such file or directory\n'
     raise AssertionError(argv)
 
 
 @pytest.fixture
 def inventory(tmp_path, monkeypatch):
+    monkeypatch.setitem(RELEASE, 'version', '1.16.3')
     monkeypatch.setattr(plugin_module, 'subprocess_runner', runner)
     monkeypatch.setattr(plugin_module, 'find_multipass', lambda path=None: '/usr/bin/multipass')
 
@@ -141,3 +157,18 @@ def test_lab_marker(inventory):
     assert 'multipass_lab_marker' not in inventory().get_host('control').vars
     only = inventory(lab_marker='calicolab.ccol1', lab_marker_only=True)
     assert sorted(only.hosts) == ['control', 'node1', 'node2']
+    assert inventory(lab_marker='other-lab').get_host('host1').vars['multipass_lab_marker'] is True
+
+
+@pytest.mark.parametrize('version', ['1.12.0', '1.13.0', '1.16.3', '1.17.0-dev.0+gmain'])
+def test_every_release_is_read(inventory, monkeypatch, version):
+    monkeypatch.setitem(RELEASE, 'version', version)
+    data = inventory()
+    assert members(data, 'multipass_running') == ['control', 'host1', 'node1', 'node2']
+
+
+def test_n_a_never_becomes_ansible_host(inventory, monkeypatch):
+    monkeypatch.setitem(LAB, 'node1', vm_info('Running', 2, ['N/A']))
+    data = inventory(prefer_cidr='198.19.0.0/20')
+    node1 = data.get_host('node1').vars
+    assert 'ansible_host' not in node1 and node1['multipass_ipv4'] == []

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """multipass_vm and multipass_vm_info through AnsibleModule, with run_command answered by a small in-memory
 stand-in for the multipass CLI (StubMultipass below): every state transition, check mode, diff, drift handling,
-marker safety and bad input."""
+marker safety and bad input. The end-to-end behaviour against the fake multipass executable is in
+tests/unit/plugins/module_utils/_multipass/test_reconcile.py and the integration targets."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,10 +11,13 @@ __metaclass__ = type
 import json
 
 import pytest
+import yaml
 
 from ansible.module_utils import basic
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import cli as mp
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import reconcile
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.cloud_init import MARKER_PATH
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.spec import GIB, parse_size, parse_version
 from ansible_collections.calicolab.ccol1.plugins.modules import multipass_vm, multipass_vm_info
 
 try:
@@ -27,20 +31,30 @@ except ImportError:  # ansible-core before 2.19
         with mock.patch.object(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()):
             yield
 
-GIB = mp.GIB
 MUTATING = ('launch', 'start', 'stop', 'restart', 'suspend', 'delete', 'recover', 'purge', 'set', 'mount')
-MARKED = '#cloud-config\n# lab-marker: calicolab.ccol1\n'
+MARKED = {MARKER_PATH: 'calicolab.ccol1\n'}
+DOWN = ("%s failed: cannot connect to the multipass socket\nPlease ensure multipassd is running and "
+        "'/var/snap/multipass/common/multipass_socket' is accessible\n")
+
+
+def guest_files(user_data):
+    """The files cloud-init writes from the user data's write_files (comments, like everything Multipass does
+    not re-emit, never reach the guest)."""
+    document = yaml.safe_load(user_data or '') or {}
+    return dict((entry['path'], entry.get('content', '')) for entry in document.get('write_files') or [])
 
 
 class StubMultipass:
     """Answers the commands the module uses, from a dict of VMs, with the CLI's JSON shapes, exit codes and
-    stderr texts (facts file section 2). ``overrides`` maps a command word to (rc, stdout, stderr) once."""
+    stderr texts as tests/fake_multipass reproduces them (source-audit.md, Multipass table): `info` forms per
+    version, stop refusals from 1.14, an unreachable daemon as rc 2, the guest's files from write_files.
+    ``overrides`` maps a command word to (rc, stdout, stderr) once."""
 
     def __init__(self, vms=None, version='1.16.3', overrides=None):
         self.version = version
         self.vms = {}
         for name, vm in (vms or {}).items():
-            self.vms[name] = dict(dict(state='Running', cpus=1, memory=GIB, disk=5 * GIB, user_data=MARKED), **vm)
+            self.vms[name] = dict(dict(state='Running', cpus=1, memory=GIB, disk=5 * GIB, files=dict(MARKED)), **vm)
         self.overrides = dict(overrides or {})
         self.calls = []
 
@@ -69,7 +83,12 @@ class StubMultipass:
         return 0, json.dumps({'multipass': self.version, 'multipassd': self.version}), ''
 
     def do_info(self, args, data):
-        names = sorted(self.vms) if args[0] == '--all' else [args[0]]
+        version = parse_version(self.version)
+        if '--all' in args and version > (1, 16, 3):
+            return 1, '', "Unknown option 'all'."
+        if args[0].startswith('--') and '--all' not in args and version < (1, 13, 0):
+            return 1, '', 'Name argument or --all is required'
+        names = sorted(self.vms) if args[0].startswith('--') else [args[0]]
         info = {}
         for name in names:
             vm = self.vms.get(name)
@@ -81,7 +100,7 @@ class StubMultipass:
                 'release': 'Ubuntu 24.04.3 LTS' if up else '', 'cpu_count': str(vm['cpus']) if up else '',
                 'disks': {'sda1': {'used': '1', 'total': str(vm['disk'] * 96 // 100)} if up else {}},
                 'memory': {'used': 1, 'total': vm['memory'] * 96 // 100} if up else {},
-                'ipv4': ['10.92.11.10'] if up else [], 'mounts': {}}
+                'ipv4': vm.get('ipv4', ['10.92.11.10']) if up else [], 'mounts': {}}
         return 0, json.dumps({'errors': [], 'info': info}), ''
 
     def do_list(self, args, data):
@@ -99,11 +118,12 @@ class StubMultipass:
         name = args[args.index('-n') + 1]
         if name in self.vms:
             return 2, '', 'launch failed: instance "%s" already exists' % name
-        vm = dict(state='Running', cpus=1, memory=GIB, disk=5 * GIB, user_data=data or '')
+        vm = dict(state='Running', cpus=1, memory=GIB, disk=5 * GIB, user_data=data or '',
+                  files=guest_files(data))
         for flag, key in (('-c', 'cpus'), ('-m', 'memory'), ('-d', 'disk')):
             if flag in args:
                 value = args[args.index(flag) + 1]
-                vm[key] = int(value) if key == 'cpus' else mp.parse_size(value)
+                vm[key] = int(value) if key == 'cpus' else parse_size(value)
         self.vms[name] = vm
         return 0, 'Launched: %s\n' % name, ''
 
@@ -124,6 +144,10 @@ class StubMultipass:
         return self._simple('restart', args, 'Running')
 
     def do_stop(self, args, data):
+        vm = self.vms.get(args[-1])
+        refused = vm and vm['state'] in ('Suspended', 'Starting') and parse_version(self.version) >= (1, 14, 0)
+        if refused and '--force' not in args:
+            return 2, '', 'stop failed: Cannot shut down suspended instance %s.' % args[-1]
         return self._simple('stop', args, 'Stopped')
 
     def do_delete(self, args, data):
@@ -147,14 +171,16 @@ class StubMultipass:
         if vm['state'] != 'Stopped':
             return 2, '', ('Cannot update instance settings; instance: %s; reason: Instance must be stopped for '
                            'modification' % name)
-        vm[prop] = int(value) if prop == 'cpus' else mp.parse_size(value)
+        vm[prop] = int(value) if prop == 'cpus' else parse_size(value)
         return 0, '', ''
 
     def do_exec(self, args, data):
         vm = self.vms[args[0]]
         command = args[args.index('--') + 1:]
-        if command[-1] == mp.USER_DATA_PATH:
-            return 0, vm['user_data'], ''
+        if command[0] == 'cat':
+            if command[1] in vm['files']:
+                return 0, vm['files'][command[1]], ''
+            return 1, '', 'cat: %s: No such file or directory\n' % command[1]
         if command[:2] == ['cloud-init', 'status']:
             return 0, 'status: done\n', ''
         return 0, '', ''
@@ -170,7 +196,7 @@ def run(module, stub, params, check_mode=False, diff=False, capsys=None):
     patcher.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
     patcher.setattr(basic.AnsibleModule, 'run_command', lambda self, argv, data=None, **kw: stub(argv, data))
     patcher.setattr(module, 'find_multipass', lambda path=None: '/usr/bin/multipass')
-    patcher.setattr(mp.time, 'sleep', lambda seconds: None)
+    patcher.setattr(reconcile.time, 'sleep', lambda seconds: None)
     try:
         with patch_module_args(args):
             with pytest.raises(SystemExit):
@@ -207,7 +233,8 @@ TRANSITIONS = [
     ('stopped-stopped-noop', 'Stopped', dict(state='stopped'), [], 'Stopped'),
     ('stopped-restarted-starts', 'Stopped', dict(state='restarted'), [['start', 'n']], 'Running'),
     ('suspended-started-starts', 'Suspended', dict(state='started'), [['start', 'n']], 'Running'),
-    ('suspended-stopped-stops', 'Suspended', dict(state='stopped'), [['stop', 'n']], 'Stopped'),
+    ('suspended-stopped-resumes-then-stops', 'Suspended', dict(state='stopped'), [['start', 'n'], ['stop', 'n']],
+     'Stopped'),
     ('deleted-present-recovers', 'Deleted', dict(state='present'), [['recover', 'n']], 'Stopped'),
     ('deleted-started-recovers-starts', 'Deleted', dict(state='started'), [['recover', 'n'], ['start', 'n']],
      'Running'),
@@ -262,8 +289,8 @@ def test_launch_argv_and_cloud_init_on_stdin(vm):
                 state='started', diff=True)
     launch = stub.mutations[0]
     assert launch == ['launch', '-n', 'control', '-c', '2', '-m', '2G', '-d', '10G', '--cloud-init', '-', '24.04']
-    assert stub.vms['control']['user_data'].startswith(MARKED)
-    assert 'jq' in stub.vms['control']['user_data']
+    assert stub.vms['control']['files'] == MARKED
+    assert yaml.safe_load(stub.vms['control']['user_data'])['packages'] == ['jq']
     assert result['vm']['marker'] == 'calicolab.ccol1'
     assert result['vm']['cpus'] == 2 and result['vm']['memory_size'] == '2G' and result['vm']['disk_size'] == '10G'
     assert result['diff'] == {'before': {'state': 'absent'},
@@ -346,7 +373,7 @@ def test_recreate_rebuilds_instead_of_resizing(vm):
 
 
 def test_recreate_refuses_a_vm_without_the_marker(vm):
-    stub = StubMultipass({'n': {'disk': 10 * GIB, 'user_data': '#cloud-config\n'}})
+    stub = StubMultipass({'n': {'disk': 10 * GIB, 'files': {}}})
     result = vm(stub, name='n', disk='5G', recreate=True)
     assert result['failed'] and result['error_kind'] == 'marker_missing'
     assert stub.mutations == [] and stub.vms['n']['disk'] == 10 * GIB
@@ -374,7 +401,7 @@ def test_drift_check_mode_plans_resize(vm):
 # -- errors and safety -----------------------------------------------------------------------------------
 
 def test_marker_missing_refuses_delete_and_restores_state(vm):
-    stub = StubMultipass({'n': {'state': 'Stopped', 'user_data': '#cloud-config\n'}})
+    stub = StubMultipass({'n': {'state': 'Stopped', 'files': {}}})
     result = vm(stub, name='n', state='absent', purge=True)
     assert result['failed'] and result['error_kind'] == 'marker_missing'
     assert 'require_marker=false' in result['msg']
@@ -383,7 +410,7 @@ def test_marker_missing_refuses_delete_and_restores_state(vm):
 
 
 def test_marker_of_running_vm_is_read_in_check_mode(vm):
-    stub = StubMultipass({'n': {'user_data': ''}})
+    stub = StubMultipass({'n': {'files': {}}})
     result = vm(stub, check_mode=True, name='n', state='absent')
     assert result['failed'] and stub.mutations == []
 
@@ -391,14 +418,30 @@ def test_marker_of_running_vm_is_read_in_check_mode(vm):
 def test_other_lab_marker_is_refused(vm):
     stub = StubMultipass({'n': {}})
     result = vm(stub, name='n', state='absent', lab_marker='other-lab')
-    assert result['failed'] and '# lab-marker: other-lab' in result['msg']
+    assert result['failed'] and "does not hold 'other-lab' (it holds 'calicolab.ccol1')" in result['msg']
 
 
 def test_daemon_down(vm):
-    stub = StubMultipass(overrides={'info': (3, '', 'info failed: cannot connect to the multipass socket')})
+    """Multipass reports an unreachable daemon with exit code 2, not 3."""
+    stub = StubMultipass(overrides={'info': (2, '', DOWN % 'info')})
     result = vm(stub, name='n')
-    assert result['failed'] and result['error_kind'] == 'daemon_down'
+    assert result['failed'] and result['error_kind'] == 'daemon_down' and result['rc'] == 2
     assert 'daemon is not running' in result['msg'] and 'snap start multipass' in result['msg']
+
+
+def test_daemon_down_while_waiting_for_cloud_init(vm):
+    stub = StubMultipass({'n': {}}, overrides={'exec': (2, '', DOWN % 'exec')})
+    result = vm(stub, name='n', wait_for_cloud_init=True)
+    assert result['failed'] and result['error_kind'] == 'daemon_down'
+
+
+def test_marker_file_is_what_counts_not_a_comment(vm):
+    """A VM launched with the old comment marker has no marker file: teardown refuses it."""
+    stub = StubMultipass()
+    vm(stub, name='n', lab_marker='', cloud_init='#cloud-config\n# lab-marker: calicolab.ccol1\n')
+    result = vm(stub, name='n', state='absent')
+    assert result['failed'] and result['error_kind'] == 'marker_missing'
+    assert 'No such file or directory' in result['msg']
 
 
 def test_transient_info_error_is_retried(vm):
@@ -476,7 +519,7 @@ def test_cloud_init_timeout(vm):
     stub = StubMultipass({'n': {}}, overrides={'exec': [(0, 'status: running\n', '')]})
     clock = iter(range(0, 10000, 100))
     patcher = pytest.MonkeyPatch()
-    patcher.setattr(mp.time, 'monotonic', lambda: next(clock))
+    patcher.setattr(reconcile.time, 'monotonic', lambda: next(clock))
     try:
         result = vm(stub, name='n', wait_for_cloud_init=True, cloud_init_timeout=300)
     finally:
@@ -486,11 +529,13 @@ def test_cloud_init_timeout(vm):
 
 @pytest.mark.parametrize('params, fragment', [
     (dict(name='node_1'), 'name:'),
-    (dict(name='n', memory='256M'), 'memory: 256M is below the multipass minimum of 512M'),
-    (dict(name='n', disk='512M'), 'disk: 512M is below the multipass minimum of 1G'),
+    (dict(name='n', memory='100M'), 'memory: 100M is below the multipass minimum of 128M'),
+    (dict(name='n', disk='500M'), 'disk: 500M is below the multipass minimum of 512M'),
+    (dict(name='n', memory='2T'), "memory: '2T' is not a size"),
+    (dict(name='n', lab_marker='true'), "lab_marker: 'true' cannot be used"),
     (dict(name='n', image='Ubuntu 24.04'), 'unknown image alias format'),
     (dict(name='n', image='24.4'), 'YY.MM'),
-    (dict(name='n', cloud_init='#!/bin/sh\ntrue\n'), 'lab_marker'),
+    (dict(name='n', cloud_init='#!/bin/sh\ntrue\n'), 'must be a YAML mapping'),
     (dict(name='n', cloud_init=['a']), 'cloud_init: expected a dictionary or a string'),
     (dict(name='n', cloud_init_file='/nonexistent/ci.yml'), 'cloud_init_file: cannot read'),
     (dict(name='n', cloud_init_timeout=0), 'cloud_init_timeout'),
@@ -507,7 +552,8 @@ def test_cloud_init_file_is_read_and_piped(vm, tmp_path):
     path.write_text('#cloud-config\npackages: [curl]\n')
     stub = StubMultipass()
     vm(stub, name='n', cloud_init_file=str(path))
-    assert 'curl' in stub.vms['n']['user_data'] and '--cloud-init' in stub.mutations[0]
+    assert yaml.safe_load(stub.vms['n']['user_data'])['packages'] == ['curl']
+    assert '--cloud-init' in stub.mutations[0]
 
 
 # -- multipass_vm_info -------------------------------------------------------------------------------------
@@ -526,3 +572,27 @@ def test_info_module_lists_all_and_missing(capsys):
 def test_info_module_bad_name(capsys):
     result = run(multipass_vm_info, StubMultipass(), dict(names=['bad_name']), capsys=capsys)
     assert result['failed'] and 'bad_name' in result['msg']
+
+
+@pytest.mark.parametrize('version', ['1.12.0', '1.13.0', '1.16.3', '1.17.0-dev.0+gmain'])
+def test_info_module_works_on_every_release(capsys, version):
+    """`info --all` is an unknown option after 1.16.3 and plain `info` needs names before 1.13."""
+    stub = StubMultipass({'a': {}, 'b': {'state': 'Stopped'}}, version=version)
+    result = run(multipass_vm_info, stub, dict(), capsys=capsys)
+    assert not result.get('failed'), result
+    assert [v['name'] for v in result['vms']] == ['a', 'b']
+    info_calls = [args for args in stub.calls if args[0] == 'info']
+    assert ('--all' in info_calls[0]) is (version == '1.12.0')
+
+
+def test_info_module_n_a_is_no_address(capsys):
+    stub = StubMultipass({'a': {'ipv4': ['N/A']}})
+    result = run(multipass_vm_info, stub, dict(names=['a']), capsys=capsys)
+    assert result['vms'][0]['ipv4'] == []
+
+
+def test_main_release_minimum_is_checked_before_launch(vm):
+    stub = StubMultipass(version='1.17.0-dev.0+gmain')
+    result = vm(stub, name='n', memory='256M')
+    assert result['failed'] and result['error_kind'] == 'invalid' and 'minimum of 512M' in result['msg']
+    assert stub.mutations == []

@@ -1,93 +1,31 @@
 # -*- coding: utf-8 -*-
-"""Table-driven tests of plugins/module_utils/_multipass/cli.py: request + version → argv, sample JSON → facts,
-sizes, versions, names, images and error mapping. The tables are in multipass_cases.yml."""
+"""plugins/module_utils/_multipass/cli.py: error mapping, JSON parsing, addresses, and the CLI wrapper against a
+scripted runner (argv in, the real CLI's rc/stdout/stderr out). Tables in multipass_cases.yml."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import json
-import os
 
 import pytest
-import yaml
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass import cli as mp
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.errors import MultipassError
+from ansible_collections.calicolab.ccol1.plugins.module_utils._multipass.spec import GIB
+from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._multipass.multipass_tables import (
+    CASES,
+    StubRunner,
+    table,
+)
 
-CASES = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), 'multipass_cases.yml')))
-
-
-def table(name, key='id'):
-    """pytest.param per row, named by the row's id when it has one."""
-    rows = CASES[name]
-    return [pytest.param(row, id=str(row[key]) if isinstance(row, dict) and key in row else str(index))
-            for index, row in enumerate(rows)]
-
-
-def version_of(row):
-    return tuple(row['version']) if row.get('version') else None
+DOWN = ("info failed: cannot connect to the multipass socket\nPlease ensure multipassd is running and "
+        "'/var/snap/multipass/common/multipass_socket' is accessible\n")
+SOCKET = "info failed: ssh failed to authenticate: 'Socket error: disconnected'"
 
 
-def spec_from(request, cloud_init=None):
-    params = dict(name=None, image=None, cpus=None, memory=None, disk=None, networks=None, mounts=None,
-                  timeout=None)
-    params.update(request)
-    return mp.VmSpec.from_params(params, cloud_init=cloud_init)
-
-
-class StubRunner:
-    """Scripted runner: each call must match the next expected argv; returns its (rc, out, err)."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.calls = []
-
-    def __call__(self, argv, data=None):
-        self.calls.append((argv, data))
-        assert self.script, 'unexpected call %r' % (argv,)
-        expected, rc, out, err = self.script.pop(0)
-        assert argv[1:] == expected, 'expected %r, got %r' % (expected, argv[1:])
-        return rc, out, err
-
-
-@pytest.mark.parametrize('row', table('launch_argv'))
-def test_launch_argv(row):
-    spec = spec_from(row['request'], row.get('cloud_init'))
-    argv, data = mp.build_launch_argv(spec, version_of(row))
-    assert argv == row['argv']
-    assert data == row['stdin']
-    assert mp.post_launch_mounts(spec, version_of(row)) == row.get('post_launch', [])
-
-
-@pytest.mark.parametrize('row', table('launch_unsupported'))
-def test_launch_unsupported(row):
-    with pytest.raises(mp.MultipassError) as info:
-        mp.build_launch_argv(spec_from(row['request']), version_of(row))
-    assert row['message'] in info.value.msg
-    assert info.value.kind == 'unsupported'
-
-
-@pytest.mark.parametrize('text, expected', CASES['sizes'])
-def test_parse_size(text, expected):
-    assert mp.parse_size(text) == expected
-
-
-@pytest.mark.parametrize('text', CASES['bad_sizes'])
-def test_parse_size_rejects(text):
-    with pytest.raises(ValueError) as info:
-        mp.parse_size(text, 'memory')
-    assert 'memory' in str(info.value)
-
-
-@pytest.mark.parametrize('num, expected', CASES['formatted_sizes'])
-def test_format_size(num, expected):
-    assert mp.format_size(num) == expected
-    assert mp.parse_size(expected) == num
-
-
-@pytest.mark.parametrize('live, wanted, source, matches', CASES['size_matches'])
-def test_sizes_match(live, wanted, source, matches):
-    assert mp.sizes_match(live, wanted, source) is matches
+def version_json(text):
+    return (['version', '--format', 'json'], 0, json.dumps({'multipass': text, 'multipassd': text}), '')
 
 
 @pytest.mark.parametrize('row', table('errors', key='kind'))
@@ -101,29 +39,14 @@ def test_daemon_down_message_says_how_to_start_it():
     assert 'snap start multipass' in message
 
 
+def test_guest_exit_code_3_is_not_a_daemon_failure():
+    assert mp.daemon_unreachable(3, 'grep: no match') is None
+    assert mp.daemon_unreachable(2, DOWN) == 'daemon_down'
+
+
 @pytest.mark.parametrize('text, expected', CASES['versions'])
 def test_parse_version_output(text, expected):
     assert mp.parse_version_output(text) == (tuple(expected) if expected else None)
-
-
-@pytest.mark.parametrize('name', CASES['names']['valid'])
-def test_valid_names(name):
-    assert mp.validate_name(name) is None
-
-
-@pytest.mark.parametrize('name', CASES['names']['invalid'])
-def test_invalid_names(name):
-    assert 'name' in mp.validate_name(name)
-
-
-@pytest.mark.parametrize('image', CASES['images']['valid'])
-def test_valid_images(image):
-    assert mp.validate_image(image) is None
-
-
-@pytest.mark.parametrize('image', CASES['images']['invalid'])
-def test_invalid_images(image):
-    assert mp.validate_image(image).startswith('image: ')
 
 
 @pytest.mark.parametrize('row', table('list_samples'))
@@ -138,7 +61,12 @@ def test_parse_info(row):
         assert facts[key] == value, key
 
 
-@pytest.mark.parametrize('row', table('addresses', key='expected'))
+def test_parse_info_drops_n_a():
+    document = {'errors': [], 'info': {'a': {'state': 'Running', 'ipv4': ['N/A']}}}
+    assert mp.parse_info(document)['a']['ipv4'] == []
+
+
+@pytest.mark.parametrize('row', table('addresses', key='no-id'))
 def test_pick_address(row):
     assert mp.pick_address(row['ipv4'], row['cidr']) == row['expected']
 
@@ -146,64 +74,6 @@ def test_pick_address(row):
 def test_pick_address_rejects_bad_cidr():
     with pytest.raises(ValueError):
         mp.pick_address(['10.0.0.1'], '198.19.0.0/33')
-
-
-@pytest.mark.parametrize('params, fragment', [
-    (dict(name='node_1'), 'name:'),
-    (dict(name='n', memory='256M'), 'memory: 256M is below the multipass minimum of 512M'),
-    (dict(name='n', disk='512M'), 'disk: 512M is below the multipass minimum of 1G'),
-    (dict(name='n', memory='lots'), "memory: 'lots' is not a size"),
-    (dict(name='n', cpus=0), 'cpus: 0 is below the minimum of 1'),
-    (dict(name='n', image='Ubuntu 24.04'), 'unknown image alias format'),
-    (dict(name='n', networks=[{'name': 'en0', 'mode': 'bridge'}]), "networks[0].mode: 'bridge'"),
-    (dict(name='n', networks=[{'name': 'en0', 'mac': 'zz'}]), 'networks[0].mac'),
-    (dict(name='n', timeout=0), 'timeout: 0'),
-])
-def test_spec_validation(params, fragment):
-    with pytest.raises(mp.MultipassError) as info:
-        spec_from(params)
-    assert info.value.kind == 'invalid'
-    assert fragment in info.value.msg
-
-
-def test_spec_validation_lists_every_problem():
-    with pytest.raises(mp.MultipassError) as info:
-        spec_from(dict(name='1x', memory='1M', disk='1M'))
-    assert info.value.msg.count(';') == 2
-
-
-# -- cloud-init and the marker -------------------------------------------------------------------------
-
-def test_cloud_init_dict_gets_header_marker_and_file():
-    text = mp.render_cloud_init({'packages': ['jq']}, 'calicolab.ccol1')
-    assert text.startswith('#cloud-config\n# lab-marker: calicolab.ccol1\n')
-    document = yaml.safe_load(text)
-    assert document['packages'] == ['jq']
-    assert document['write_files'][-1]['path'] == mp.MARKER_PATH
-    assert document['write_files'][-1]['content'] == 'calicolab.ccol1\n'
-    assert mp.user_data_has_marker(text, 'calicolab.ccol1')
-    assert not mp.user_data_has_marker(text, 'other-lab')
-
-
-def test_cloud_init_string_keeps_its_files_and_adds_marker():
-    text = mp.render_cloud_init('#cloud-config\nwrite_files:\n- path: /a\n  content: x\n', 'm')
-    paths = [entry['path'] for entry in yaml.safe_load(text)['write_files']]
-    assert paths == ['/a', mp.MARKER_PATH]
-
-
-def test_cloud_init_string_without_marker_is_passed_as_is():
-    assert mp.render_cloud_init('#!/bin/sh\necho hi\n', None) == '#!/bin/sh\necho hi\n'
-
-
-def test_cloud_init_script_cannot_carry_marker():
-    with pytest.raises(mp.MultipassError) as info:
-        mp.render_cloud_init('#!/bin/sh\necho hi\n', 'calicolab.ccol1')
-    assert 'lab_marker' in info.value.msg
-
-
-def test_no_cloud_init_and_no_marker_means_no_stdin():
-    assert mp.render_cloud_init(None, None) is None
-    assert mp.render_cloud_init(None, 'm').startswith('#cloud-config\n# lab-marker: m\n')
 
 
 # -- the CLI wrapper ------------------------------------------------------------------------------------
@@ -215,93 +85,139 @@ def info_doc(name, state='Running', cpus='1'):
         'memory': {'used': 1, 'total': 1000000000}, 'ipv4': ['10.0.0.2'], 'mounts': {}}}})
 
 
-SOCKET = "info failed: ssh failed to authenticate: 'Socket error: disconnected'"
+def cli_for(script, **kwargs):
+    runner = StubRunner(script)
+    return mp.MultipassCLI(runner, 'multipass', sleep=kwargs.pop('sleep', lambda s: None), **kwargs), runner
 
 
 def test_info_retries_transient_socket_errors():
-    runner = StubRunner([(['info', 'a', '--format', 'json'], 2, '', SOCKET)] * 2
-                        + [(['info', 'a', '--format', 'json'], 0, info_doc('a'), '')])
     sleeps = []
-    cli = mp.MultipassCLI(runner, '/usr/bin/multipass', sleep=sleeps.append, retries=5, retry_delay=0.5)
+    cli, runner = cli_for([version_json('1.16.3')] + [(['info', 'a', '--format', 'json'], 2, '', SOCKET)] * 2
+                          + [(['info', 'a', '--format', 'json'], 0, info_doc('a'), '')],
+                          sleep=sleeps.append, retries=5, retry_delay=0.5)
     assert cli.info('a')['state'] == 'Running'
     assert sleeps == [0.5, 0.5]
 
 
 def test_info_retry_is_bounded():
-    runner = StubRunner([(['info', 'a', '--format', 'json'], 2, '', SOCKET)] * 3)
-    cli = mp.MultipassCLI(runner, 'multipass', sleep=lambda s: None, retries=3)
-    with pytest.raises(mp.MultipassError) as info:
+    cli, runner = cli_for([version_json('1.16.3')] + [(['info', 'a', '--format', 'json'], 2, '', SOCKET)] * 3,
+                          retries=3)
+    with pytest.raises(MultipassError) as info:
         cli.info('a')
     assert info.value.kind == 'transient'
     assert not runner.script
 
 
 def test_info_missing_is_none_not_failure():
-    runner = StubRunner([(['info', 'a', '--format', 'json'], 2, '',
-                          'info failed: The following errors occurred:\ninstance "a" does not exist')])
-    assert mp.MultipassCLI(runner, 'multipass').info('a') is None
+    cli, runner = cli_for([version_json('1.16.3'), (['info', 'a', '--format', 'json'], 2, '',
+                                                    'info failed: The following errors occurred:\n'
+                                                    'instance "a" does not exist')])
+    assert cli.info('a') is None
 
 
-def test_daemon_down_is_an_error_with_a_hint():
-    runner = StubRunner([(['info', 'a', '--format', 'json'], 3, '',
-                          'info failed: cannot connect to the multipass socket')])
-    with pytest.raises(mp.MultipassError) as info:
-        mp.MultipassCLI(runner, 'multipass').info('a')
+def test_daemon_down_is_rc_2_with_the_socket_text():
+    """The real client exits 2 (CommandFail) for an unreachable daemon; an rc-3 check never sees it."""
+    cli, runner = cli_for([version_json('1.16.3'), (['info', 'a', '--format', 'json'], 2, '', DOWN)])
+    with pytest.raises(MultipassError) as info:
+        cli.info('a')
     assert info.value.kind == 'daemon_down'
     assert 'snap start multipass' in info.value.msg
-    assert info.value.rc == 3
+    assert info.value.rc == 2
 
 
 def test_mutating_commands_are_never_retried():
-    runner = StubRunner([(['start', 'a'], 2, '', SOCKET)])
-    with pytest.raises(mp.MultipassError):
-        mp.MultipassCLI(runner, 'multipass', sleep=lambda s: None).call(['start', 'a'])
+    cli, runner = cli_for([(['start', 'a'], 2, '', SOCKET)])
+    with pytest.raises(MultipassError):
+        cli.call(['start', 'a'])
 
 
 def test_version_detected_once_with_text_fallback():
-    runner = StubRunner([(['version', '--format', 'json'], 1, '', "Unknown option 'format'."),
-                         (['version'], 0, 'multipass  1.5.0\nmultipassd 1.5.0\n', '')])
-    cli = mp.MultipassCLI(runner, 'multipass')
+    cli, runner = cli_for([(['version', '--format', 'json'], 1, '', "Unknown option 'format'."),
+                           (['version'], 0, 'multipass  1.5.0\nmultipassd 1.5.0\n', '')])
     assert cli.version() == (1, 5, 0)
     assert cli.version() == (1, 5, 0)
     assert not runner.script
 
 
 def test_configured_sizes_from_get():
-    runner = StubRunner([(['version', '--format', 'json'], 0, '{"multipass": "1.16.3"}', ''),
-                         (['get', 'local.a.cpus'], 0, '2\n', ''),
-                         (['get', 'local.a.memory'], 0, '2.0GiB\n', ''),
-                         (['get', 'local.a.disk'], 0, '10.0GiB\n', '')])
-    sizes = mp.MultipassCLI(runner, 'multipass').configured_sizes('a')
-    assert sizes == {'cpus': 2, 'memory': 2 * mp.GIB, 'disk': 10 * mp.GIB}
+    cli, runner = cli_for([version_json('1.16.3'), (['get', 'local.a.cpus'], 0, '2\n', ''),
+                           (['get', 'local.a.memory'], 0, '2.0GiB\n', ''),
+                           (['get', 'local.a.disk'], 0, '10.0GiB\n', '')])
+    assert cli.configured_sizes('a') == {'cpus': 2, 'memory': 2 * GIB, 'disk': 10 * GIB}
 
 
 def test_configured_sizes_unknown_before_1_10():
-    runner = StubRunner([(['version', '--format', 'json'], 0, '{"multipass": "1.9.2"}', '')])
-    assert mp.MultipassCLI(runner, 'multipass').configured_sizes('a') is None
+    cli, runner = cli_for([version_json('1.9.2')])
+    assert cli.configured_sizes('a') is None
 
 
-def test_info_all_and_list():
+def two_vms():
     both = json.loads(info_doc('a'))
     both['info']['b'] = dict(both['info']['a'], state='Stopped', cpu_count='')
-    runner = StubRunner([(['info', '--all', '--format', 'json'], 0, json.dumps(both), ''),
-                         (['list', '--format', 'json'], 0, '{"list": []}', '')])
-    cli = mp.MultipassCLI(runner, 'multipass')
+    return json.dumps(both)
+
+
+@pytest.mark.parametrize('version, argv', [
+    ('1.13.0', ['info', '--format', 'json']),
+    ('1.16.3', ['info', '--format', 'json']),
+    ('1.17.0-dev.0+gmain', ['info', '--format', 'json']),
+    ('1.12.0', ['info', '--all', '--format', 'json'])])
+def test_info_all_form_by_version(version, argv):
+    """`info --all` is deprecated from 1.13 and an unknown option after 1.16.3."""
+    cli, runner = cli_for([version_json(version), (argv, 0, two_vms(), '')])
     facts = cli.info_all()
     assert sorted(facts) == ['a', 'b']
     assert facts['b']['cpus'] is None
-    assert cli.list() == []
+    assert not runner.script
+
+
+def test_info_all_of_an_unidentified_old_release_falls_back_to_all():
+    cli, runner = cli_for([(['version', '--format', 'json'], 1, '', "Unknown option 'format'."),
+                           (['version'], 1, '', 'nothing'),
+                           (['info', '--format', 'json'], 1, '', 'Name argument or --all is required'),
+                           (['info', '--all', '--format', 'json'], 0, two_vms(), '')])
+    assert sorted(cli.info_all()) == ['a', 'b']
+
+
+def test_info_all_before_1_12_adds_deleted_instances_from_list():
+    listing = json.dumps({'list': [{'name': 'a', 'state': 'Running', 'ipv4': [], 'release': ''},
+                                   {'name': 'gone', 'state': 'Deleted', 'ipv4': [], 'release': ''}]})
+    cli, runner = cli_for([version_json('1.11.0'), (['info', '--all', '--format', 'json'], 0, info_doc('a'), ''),
+                           (['list', '--format', 'json'], 0, listing, ''),
+                           (['info', 'gone', '--format', 'json'], 0, info_doc('gone', state='Deleted', cpus=''), '')])
+    facts = cli.info_all()
+    assert {name: vm['state'] for name, vm in facts.items()} == {'a': 'Running', 'gone': 'Deleted'}
+
+
+def test_read_marker_file_without_sudo():
+    cli, runner = cli_for([(['exec', 'a', '--', 'cat', '/etc/calicolab/lab-marker'], 0, 'calicolab.ccol1\n', '')])
+    assert cli.read_marker_file('a') == ('calicolab.ccol1\n', None)
+
+
+def test_read_marker_file_missing_says_why():
+    cli, runner = cli_for([(['exec', 'a', '--', 'cat', '/etc/calicolab/lab-marker'], 1, '',
+                            'cat: /etc/calicolab/lab-marker: No such file or directory\n')])
+    content, why = cli.read_marker_file('a')
+    assert content is None and 'No such file or directory' in why and 'exited 1' in why
+
+
+def test_read_marker_file_daemon_down_raises():
+    cli, runner = cli_for([(['exec', 'a', '--', 'cat', '/etc/calicolab/lab-marker'], 2, '',
+                            DOWN.replace('info failed', 'exec failed'))])
+    with pytest.raises(MultipassError) as info:
+        cli.read_marker_file('a')
+    assert info.value.kind == 'daemon_down'
 
 
 def test_non_json_output_is_a_clear_error():
-    runner = StubRunner([(['list', '--format', 'json'], 0, 'Name State\n', '')])
-    with pytest.raises(mp.MultipassError) as info:
-        mp.MultipassCLI(runner, 'multipass').list()
+    cli, runner = cli_for([(['list', '--format', 'json'], 0, 'Name State\n', '')])
+    with pytest.raises(MultipassError) as info:
+        cli.list()
     assert info.value.kind == 'bad_output'
 
 
 def test_find_multipass_reports_missing(tmp_path):
-    with pytest.raises(mp.MultipassError) as info:
+    with pytest.raises(MultipassError) as info:
         mp.find_multipass(None, which=lambda name: None, extra_dirs=(str(tmp_path),))
     assert info.value.kind == 'missing'
     assert 'multipass_path' in info.value.msg
