@@ -15,7 +15,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import
     detect_api_kind,
     format_status_error,
     unavailable_message,
-    _is_object_not_found,
+    is_object_not_found,
 )
 
 
@@ -206,9 +206,26 @@ def test_absent_deletes_then_is_unchanged():
     assert not second["changed"] and client.writes == ["DELETE"]
 
 
-def test_absent_treats_404_on_delete_as_unchanged():
-    client = StubClient([gnp(selector="all()")], faults={"DELETE": [CalicoApiError("gone", status=404)]})
+def _not_found_body(name):
+    # What the Calico API server answers for a missing object: storage.NewKeyNotFoundError -> NewNotFound.
+    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
+            "message": 'globalnetworkpolicies.projectcalico.org "%s" not found' % name,
+            "details": {"name": name, "group": "projectcalico.org", "kind": "globalnetworkpolicies"}}
+
+
+def test_absent_treats_not_found_on_delete_as_unchanged():
+    gone = CalicoApiError("gone", status=404, body=_not_found_body("allow-dns"))
+    client = StubClient([gnp(selector="all()")], faults={"DELETE": [gone]})
     assert not engine.apply_request(client, gnp(), state="absent")["changed"]
+
+
+def test_a_bare_404_on_delete_is_an_error_not_a_success():
+    # A 404 without details.name means the API path itself is gone: nothing was deleted, so say so.
+    bare = CalicoApiError("the server could not find the requested resource", status=404,
+                          body={"kind": "Status", "reason": "NotFound", "code": 404, "details": {}})
+    client = StubClient([gnp(selector="all()")], faults={"DELETE": [bare]})
+    with pytest.raises(CalicoApiError):
+        engine.apply_request(client, gnp(), state="absent")
 
 
 def test_absent_with_keys_unsets_only_those_keys():
@@ -269,6 +286,64 @@ def test_namespaced_policy_defaults_to_namespace_default():
     request = {"kind": "NetworkPolicy", "metadata": {"name": "np"}, "spec": {"selector": "all()"}}
     engine.apply_request(client, request)
     assert ("NetworkPolicy", "default", "np") in client.store
+
+
+# ------------------------------------------------------------------ validate what the request sets
+
+def go_felix(**spec):
+    """A FelixConfiguration as every Go writer serialises it: bpfLogLevel has no omitempty (felixconfig.go)."""
+    obj = felix(**spec)
+    obj["spec"].setdefault("bpfLogLevel", "")
+    return obj
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_live_empty_bpf_log_level_does_not_block_a_merge(check_mode):
+    client = StubClient([go_felix(logSeverityScreen="Info", floatingIPs="Disabled")])
+    result = engine.apply_request(client, felix(wireguardEnabled=True), check_mode=check_mode)
+    assert result["changed"] and result["method"] == "patched"
+    assert client.writes == ([] if check_mode else ["PATCH"])
+
+
+def test_a_live_empty_bpf_log_level_does_not_block_an_unset():
+    client = StubClient([go_felix(wireguardEnabled=True)])
+    result = engine.apply_request(client, felix(), state="absent", unset=[["spec", "wireguardEnabled"]])
+    assert result["changed"] and client.writes == ["PATCH"]
+
+
+def test_a_problem_the_request_adds_is_refused_even_over_a_go_serialised_live_object():
+    client = StubClient([go_felix()])
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(client, felix(bpfLogLevel="Verbose"))
+    assert "bpfLogLevel" in str(caught.value) and "Verbose" in str(caught.value)
+    assert client.writes == []
+
+
+def test_a_problem_only_the_live_object_has_is_the_servers_business():
+    live = gnp(selector="all()", ingress=[{"action": "Accept"}])  # somehow stored; not ours to judge
+    client = StubClient([live])
+    assert engine.apply_request(client, gnp(order=5))["changed"]
+    with pytest.raises(engine.CalicoRequestError):
+        engine.apply_request(client, gnp(egress=[{"action": "Drop"}]))
+
+
+def test_the_calico_version_reaches_validation_and_warnings(monkeypatch):
+    seen = []
+
+    def problems(resource, calico_version=None):
+        seen.append(("problems", calico_version))
+        return []
+
+    def warnings(resource, calico_version=None):
+        seen.append(("warnings", calico_version))
+        return ["port %s looks like a range" % p for p in resource["spec"].get("ports", [])]
+
+    monkeypatch.setattr(engine, "validation_problems", problems)
+    monkeypatch.setattr(engine, "validation_warnings", warnings)
+    client = StubClient([gnp(ports=["1-2"])])
+    result = engine.apply_request(client, gnp(ports=["1-2", "3-4"]), calico_version=(3, 21))
+    assert set(seen) == {("problems", (3, 21)), ("warnings", (3, 21))}
+    assert result["warnings"] == ["port 3-4 looks like a range"]  # the stored one is not the request's doing
 
 
 # ------------------------------------------------------------------ 409 retries
@@ -350,7 +425,7 @@ def test_status_error_without_json_body():
     ("404 page not found", False),
 ])
 def test_object_not_found_versus_missing_api_path(body, expected):
-    assert _is_object_not_found(body) is expected
+    assert is_object_not_found(body) is expected
 
 
 @pytest.mark.parametrize("groups, expected", [
