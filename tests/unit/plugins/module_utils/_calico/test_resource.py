@@ -711,8 +711,8 @@ needs_fake = pytest.mark.skipif(bool(FAKE_REASON) or not k8s.HAS_K8S,
 def fake_api():
     servers = []
 
-    def start(mode="native", tiers=True):
-        fake = FakeKubernetesAPI(mode=mode, tiers=tiers, schema_dir=crd_schema_dir())
+    def start(mode="native", tiers=True, calico_version="v3.32.1"):
+        fake = FakeKubernetesAPI(mode=mode, tiers=tiers, schema_dir=crd_schema_dir(), calico_version=calico_version)
         fake.start()
         servers.append(fake)
         return fake
@@ -813,3 +813,101 @@ def test_a_field_the_server_drops_is_reported():
     result = engine.apply_request(PruningClient(), request)
     assert result["changed"]
     assert "spec.mystery" in result["warnings"][0]
+
+
+# ------------------------------------------------------------------ the cluster's Calico release
+
+@pytest.mark.parametrize("text, expected", [
+    ("v3.21.6", (3, 21)), ("v3.32.1", (3, 32)), ("3.29.0", (3, 29)), ("v3.32.0-0.dev", (3, 32)),
+    ("", None), (None, None), ("master", None), ("v3", None),
+])
+def test_parse_calico_release(text, expected):
+    assert k8s.parse_calico_release(text) == expected
+
+
+CLUSTER_INFO_PATH = "/apis/projectcalico.org/v3/clusterinformations/default"
+
+
+@needs_fake
+@pytest.mark.parametrize("mode, release, expected", [
+    ("aggregated", "v3.21.6", (3, 21)), ("aggregated", "v3.32.1", (3, 32)), ("native", "v3.32.1", (3, 32))])
+def test_the_release_is_read_once_and_cached(fake_api, tmp_path, mode, release, expected):
+    fake = fake_api(mode, tiers=release != "v3.21.6", calico_version=release)
+    cache = str(tmp_path / "discovery.json")
+    assert k8s.connect(_auth_for(fake), cache_file=cache).calico_version() == expected
+    assert [r["path"] for r in fake.requests].count(CLUSTER_INFO_PATH) == 1
+    fake.clear_requests()
+    assert k8s.connect(_auth_for(fake), cache_file=cache).calico_version() == expected
+    assert CLUSTER_INFO_PATH not in [r["path"] for r in fake.requests]
+
+
+@needs_fake
+@pytest.mark.parametrize("mode, expected", [("aggregated", None), ("native", (3, 32))])
+def test_an_unreadable_release_means_the_newest_rules_or_what_native_crds_imply(fake_api, tmp_path, mode, expected):
+    fake = fake_api(mode)
+    fake.inject_fault(method="GET", path_prefix=CLUSTER_INFO_PATH, status=403, reason="Forbidden",
+                      message="clusterinformations.projectcalico.org \"default\" is forbidden", times=None)
+    client = k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    assert client.calico_version() == expected
+
+
+@needs_fake
+def test_a_stale_release_cache_expires(fake_api, tmp_path, monkeypatch):
+    fake = fake_api("aggregated", tiers=False, calico_version="v3.21.6")
+    cache = str(tmp_path / "d.json")
+    k8s.connect(_auth_for(fake), cache_file=cache).calico_version()
+    later = k8s.time.time() + k8s.CALICO_VERSION_CACHE_SECONDS + 1
+    monkeypatch.setattr(k8s.time, "time", lambda: later)
+    fake.clear_requests()
+    assert k8s.connect(_auth_for(fake), cache_file=cache).calico_version() == (3, 21)
+    assert CLUSTER_INFO_PATH in [r["path"] for r in fake.requests]
+
+
+@needs_fake
+def test_a_missing_object_reads_as_none_through_the_real_client(fake_api, tmp_path):
+    fake = fake_api("aggregated")
+    client = k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    assert client.get("GlobalNetworkPolicy", "nope") is None
+    assert not engine.apply_request(client, gnp("nope"), state="absent")["changed"]
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"definition": {"kind": "IPPool"}}, True),
+    ({"definition": {"kind": "IPPool"}, "replace": False}, False),
+    ({"definition": None, "name": "p"}, False),
+    ({"name": "p", "replace": True}, True),
+    ({}, False),
+])
+def test_a_definition_is_applied_whole_unless_told_to_merge(params, expected):
+    assert engine.wants_replace(params) is expected
+
+
+# ------------------------------------------------------------------ diffs: the user's spelling, plain YAML data
+
+COURSE_NAMESPACE_SELECTOR = 'has(projectcalico.org/name) && projectcalico.org/name not in {"kube-system", "calico-system"}'
+
+
+def test_the_diff_shows_selectors_as_the_user_wrote_them():
+    client = StubClient()
+    request = gnp("default-app-policy", namespaceSelector=COURSE_NAMESPACE_SELECTOR, types=["Ingress", "Egress"],
+                  egress=[{"action": "Allow", "protocol": "UDP",
+                           "destination": {"selector": "k8s-app=='kube-dns'", "ports": ["53"]}}])
+    result = engine.apply_request(client, request)
+    after = result["diff"]["after"]["spec"]
+    assert after["namespaceSelector"] == COURSE_NAMESPACE_SELECTOR
+    assert after["egress"][0]["destination"]["selector"] == "k8s-app=='kube-dns'"
+    assert after["egress"][0]["destination"]["ports"] == [53]  # other canonical forms stay Calico's
+    respelled = "has(projectcalico.org/name)&&projectcalico.org/name not in {'calico-system','kube-system'}"
+    same = dict(request, spec=dict(request["spec"], namespaceSelector=respelled))
+    assert not engine.apply_request(client, same)["changed"]  # equivalent spelling: compared canonically
+
+
+def test_the_diff_is_plain_yaml_data():
+    yaml = pytest.importorskip("yaml")
+    client = StubClient([gnp("p", selector="all()", order=10.5, types=["Ingress"])])
+    result = engine.apply_request(client, gnp("p", selector="app == 'a'", order=7,
+                                              ingress=[{"action": "Allow", "protocol": "TCP",
+                                                        "destination": {"ports": ["80", "8000:8080"]}}]))
+    text = yaml.safe_dump(result["diff"], default_flow_style=False)  # refuses tuples, sets and objects
+    assert yaml.safe_load(text) == result["diff"]
+    assert "selector: app == 'a'" in text
