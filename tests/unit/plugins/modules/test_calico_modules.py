@@ -103,6 +103,10 @@ def test_felix_request(given, expected, unset):
     (dict(state="absent", settings={"bpfEnabledd": None}), "did you mean bpfEnabled"),
     (dict(state="absent"), "would delete FelixConfiguration default"),
 ])
+def test_felix_bad_input(given, fragment):
+    with pytest.raises(CalicoRequestError) as caught:
+        calico_felix.build_request(params_for(calico_felix, **given))
+    assert fragment in str(caught.value)
 
 
 def test_felix_names_are_left_to_the_release_rules():
@@ -110,10 +114,6 @@ def test_felix_names_are_left_to_the_release_rules():
     # checks the name with the cluster's release rules, so the module does not refuse it up front.
     request = calico_felix.build_request(params_for(calico_felix, name="global", settings={"bpfEnabled": True}))
     assert request["metadata"] == {"name": "global"}
-def test_felix_bad_input(given, fragment):
-    with pytest.raises(CalicoRequestError) as caught:
-        calico_felix.build_request(params_for(calico_felix, **given))
-    assert fragment in str(caught.value)
 
 
 BGPPEER_CASES = [
