@@ -45,8 +45,8 @@ options:
   replace:
     description:
       - With V(true), the request becomes the whole object, as with C(calicoctl apply -f) (an update, HTTP PUT,
-        or a create): what it does not set is removed, apart from Calico's defaults and the labels Calico itself
-        adds.
+        or a create), so what it does not set is removed, apart from Calico's defaults and the labels Calico
+        itself adds.
       - With V(false), the given fields are merged into the live object (a JSON merge patch, like
         C(calicoctl patch)); fields not given keep their live values. Use it for partial updates.
       - When not given, V(true) if the module takes a whole manifest in C(definition), V(false) for the
