@@ -18,6 +18,10 @@ options:
       - V(present) creates the object or updates it to match; V(absent) deletes it.
       - Objects are compared after Calico's defaults and canonical forms, so re-applying what Calico already
         stores reports no change and writes nothing.
+      - The request is validated with the rules of the Calico release the cluster runs (read once from the
+        C(ClusterInformation) C(default) and cached for some minutes; the newest rules when it cannot be read).
+        Only what the request sets is judged; values the live object already holds are the server's business.
+        Valid but probably unintended input is reported as a warning.
     type: str
     choices: [present, absent]
     default: present
@@ -27,7 +31,8 @@ attributes:
     description: Reads the live object and reports the predicted object and diff without writing.
   diff_mode:
     support: full
-    description: The diff shows the normalised object before and after, without server-managed metadata.
+    description: The diff shows the normalised object before and after, without server-managed metadata, with
+      selectors spelled as stored (as the user wrote them).
   platform:
     support: full
     platforms: kubernetes
@@ -39,11 +44,14 @@ attributes:
 options:
   replace:
     description:
+      - With V(true), the request becomes the whole object, as with C(calicoctl apply -f) (an update, HTTP PUT,
+        or a create), so what it does not set is removed, apart from Calico's defaults and the labels Calico
+        itself adds.
       - With V(false), the given fields are merged into the live object (a JSON merge patch, like
-        C(calicoctl patch)); fields not given keep their live values.
-      - With V(true), the object is replaced (HTTP PUT) so that fields not given are removed.
+        C(calicoctl patch)); fields not given keep their live values. Use it for partial updates.
+      - When not given, V(true) if the module takes a whole manifest in C(definition), V(false) for the
+        module's other options.
     type: bool
-    default: false
 """
 
     # for modules taking a whole manifest
@@ -53,6 +61,8 @@ options:
     description:
       - A whole C(projectcalico.org/v3) manifest as a dictionary or a YAML string, as C(calicoctl apply -f)
         takes it. C(apiVersion) defaults to C(projectcalico.org/v3).
+      - It is applied whole, as C(calicoctl apply -f) does, so re-applying a shorter manifest removes what it no
+        longer has; with O(replace=false) it is merged into the live object instead.
       - Server-managed metadata in it (C(resourceVersion), C(uid), C(creationTimestamp)) is ignored.
     type: raw
 """

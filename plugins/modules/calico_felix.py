@@ -12,8 +12,8 @@ module: calico_felix
 short_description: Set or unset Felix settings in a Calico FelixConfiguration
 version_added: 0.1.0
 description:
-  - Changes only the given keys of the C(projectcalico.org/v3) C(FelixConfiguration) named C(default) (the
-    cluster-wide one) or C(node.<node>), like C(calicoctl patch felixconfiguration ... --type merge).
+  - Changes only the given keys of a C(projectcalico.org/v3) C(FelixConfiguration), by default the cluster-wide
+    C(default) one, like C(calicoctl patch felixconfiguration ... --type merge).
   - Setting names are checked against the FelixConfiguration fields; an unknown name fails naming the closest
     known one. Values are type-checked and enumerations enforced before anything is written.
   - With O(state=absent) the keys of O(settings) are unset (their values are ignored). The C(default) object is
@@ -26,7 +26,8 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - Name of the FelixConfiguration, V(default) or V(node.<node name>).
+      - Name of the FelixConfiguration. Felix reads V(default) and V(node.<node name>); Calico v3.32 adds
+        selector-scoped configurations with other names. Calico accepts any DNS-1123 subdomain.
       - When neither O(name) nor O(node) is given, the cluster-wide V(default) is managed.
       - Mutually exclusive with O(node).
     type: str
@@ -137,10 +138,7 @@ def settings_problems(params):
 
 def build_request(params):
     """Module parameters → the FelixConfiguration request (only the given keys)."""
-    name = object_name(params)
-    if name != "default" and not name.startswith("node."):
-        problem = "name: %r (allowed: default or node.<node name>)" % name
-        raise CalicoRequestError("Invalid FelixConfiguration name: " + problem, [problem])
+    name = object_name(params)  # its rules follow the cluster's release: checked with the object before writing
     problems = settings_problems(params)
     if problems:
         raise CalicoRequestError("Invalid Felix settings: %s" % "; ".join(problems), problems)

@@ -17,6 +17,9 @@ description:
   - Give either a whole manifest in O(definition), pasted as C(calicoctl apply -f) takes it, or the structured
     options; with O(namespace) the structured options build a C(NetworkPolicy), otherwise a
     C(GlobalNetworkPolicy).
+  - A O(definition) is applied whole, like C(calicoctl apply -f), so re-applying an earlier, shorter version of a
+    policy removes the rules it no longer has. The structured options are merged into the live policy (only the
+    options given change). O(replace) chooses explicitly.
   - The whole request is validated as Calico would (selectors, CIDRs, ports, protocols, actions, preDNAT rules,
     names) before anything is written.
 author:

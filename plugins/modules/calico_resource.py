@@ -14,8 +14,8 @@ version_added: 0.1.0
 description:
   - Creates, updates or deletes any C(projectcalico.org/v3) object given as a manifest, for example the
     C(KubeControllersConfiguration) C(default), a C(HostEndpoint), a C(GlobalNetworkSet) or a C(NetworkSet).
-  - By default the manifest is merged into the live object, like C(calicoctl patch); with O(replace=true) it
-    replaces it, like C(calicoctl replace).
+  - The manifest becomes the whole object, like C(calicoctl apply -f), so what it does not set is removed; with
+    O(replace=false) it is merged into the live object instead, like C(calicoctl patch --type merge).
   - The request is validated as Calico would before anything is written, and compared after Calico's
     defaults, so re-applying reports no change.
 author:
@@ -29,6 +29,7 @@ options:
     description:
       - A whole C(projectcalico.org/v3) manifest as a dictionary or a YAML string, as C(calicoctl apply -f)
         takes it. C(apiVersion) defaults to C(projectcalico.org/v3).
+      - Applied whole unless O(replace=false).
       - Server-managed metadata in it (C(resourceVersion), C(uid), C(creationTimestamp)) is ignored.
     type: raw
     required: true
@@ -38,8 +39,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Let kube-controllers create host endpoints for every node (as in the course)
+- name: Let kube-controllers create host endpoints for every node (the course's merge patch)
   calicolab.ccol1.calico_resource:
+    replace: false
     definition:
       apiVersion: projectcalico.org/v3
       kind: KubeControllersConfiguration

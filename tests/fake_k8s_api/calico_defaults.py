@@ -2,8 +2,22 @@
 
 Sources: shared/reference/calico-facts.md section 1 (policy `types`, IPPool and KubeControllersConfiguration
 defaults, the validator rules for preDNAT/doNotTrack/applyOnForward) and section 2 (clientv3 defaulting on every
-write, the `projectcalico.org/tier` label from v3.29). This is an independent re-statement for a test double: it
-shares no code with plugins/module_utils, so the modules are tested against behaviour, not against themselves.
+write, the `projectcalico.org/tier` label from v3.29), and Calico's source read at the tags named:
+* FelixConfiguration as Go serialises it (api/pkg/apis/projectcalico/v3/felixconfig.go, v3.21.6 ~329/~419-424,
+  v3.32.1 ~707/~1142-1172): `bpfLogLevel` has no `omitempty`, so every Go writer (the API server, the operator,
+  calico-node, calicoctl) emits `bpfLogLevel: ""`; in failsafe ProtoPort entries v3.21.6 always emits `protocol`,
+  `port` and `net`, v3.32.1 always emits `port`; RouteTableRange `min`/`max` and HealthTimeoutOverride
+  `name`/`timeout` are always emitted too.
+* clientv3 `setDefaults` (libcalico-go/lib/clientv3/felixconfig.go v3.21.6 ~109, v3.32.1 ~114) on every create and
+  update: `floatingIPs: Disabled`; v3.32.1 also `bpfConnectTimeLoadBalancing: TCP` and
+  `bpfHostNetworkedNATWithoutCTLB: Enabled`, or, when `bpfConnectTimeLoadBalancingEnabled` is set, `Enabled`/
+  `Disabled` from it and `bpfHostNetworkedNATWithoutCTLB: Disabled`. clientv3 is the aggregated API server's
+  storage path; native v3 CRDs have no clientv3 in the write path.
+* Native v3 CRDs' MutatingAdmissionPolicies (manifests/calico-v3-crds.yaml v3.32.1 ~7554-7650): policy `types`
+  defaulted only when `types` is absent, by presence (`has(object.spec.egress)`, so `egress: []` counts), and
+  the `projectcalico.org/tier` label set from `spec.tier`.
+This is an independent re-statement for a test double: it shares no code with plugins/module_utils, so the
+modules are tested against behaviour, not against themselves.
 """
 import ipaddress
 import re
@@ -13,11 +27,19 @@ TIER_LABEL = "projectcalico.org/tier"
 PROTOCOL_NAMES = ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite")
 
 
-def default_policy_types(spec):
-    """No egress rules -> [Ingress]; egress only -> [Egress]; both -> both (only when `types` is unset)."""
-    if spec.get("types"):
+def default_policy_types(spec, by_presence=False):
+    """No egress rules -> [Ingress]; egress only -> [Egress]; both -> both (only when `types` is unset).
+
+    clientv3 counts non-empty rule lists; the native CRDs' admission policy counts present keys.
+    """
+    if by_presence:
+        if "types" in spec:
+            return
+        has_egress, has_ingress = "egress" in spec, "ingress" in spec
+    elif spec.get("types"):
         return
-    has_egress, has_ingress = bool(spec.get("egress")), bool(spec.get("ingress"))
+    else:
+        has_egress, has_ingress = bool(spec.get("egress")), bool(spec.get("ingress"))
     spec["types"] = ["Ingress", "Egress"] if has_egress and has_ingress else ["Egress"] if has_egress else \
         ["Ingress"]
 
@@ -46,19 +68,60 @@ def default_kube_controllers(spec):
         node.setdefault("leakGracePeriod", "15m")
 
 
-def apply_calico_defaults(kind, obj, label_tiers):
-    """Default `obj` in place as clientv3 does before storing it."""
+def default_felix_configuration(spec, calico_version):
+    """clientv3 setDefaults for FelixConfiguration, per release."""
+    spec.setdefault("floatingIPs", "Disabled")
+    if calico_version < (3, 32):
+        return
+    spec.setdefault("bpfConnectTimeLoadBalancing", "TCP")
+    spec.setdefault("bpfHostNetworkedNATWithoutCTLB", "Enabled")
+    enabled = spec.get("bpfConnectTimeLoadBalancingEnabled")
+    if isinstance(enabled, bool):
+        spec["bpfHostNetworkedNATWithoutCTLB"] = "Disabled"
+        spec["bpfConnectTimeLoadBalancing"] = "Enabled" if enabled else "Disabled"
+
+
+def apply_calico_defaults(kind, obj, label_tiers, aggregated=True, calico_version=(3, 32)):
+    """Default `obj` in place as Calico's write path does: clientv3 (aggregated) or the native admission policies."""
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         return
     if kind in POLICY_KINDS:
-        default_policy_types(spec)
+        default_policy_types(spec, by_presence=not aggregated)
         if label_tiers and spec.get("tier"):
             obj.setdefault("metadata", {}).setdefault("labels", {})[TIER_LABEL] = spec["tier"]
     elif kind == "IPPool":
         default_ippool(spec)
     elif kind == "KubeControllersConfiguration":
         default_kube_controllers(spec)
+    elif kind == "FelixConfiguration" and aggregated:
+        default_felix_configuration(spec, calico_version)
+
+
+def go_serialise(kind, obj, calico_version):
+    """Add the fields Go's encoder always writes (no `omitempty`): what every Go writer's object carries."""
+    spec = obj.get("spec")
+    if kind != "FelixConfiguration" or not isinstance(spec, dict):
+        return obj
+    spec.setdefault("bpfLogLevel", "")
+    always = ("protocol", "port", "net") if calico_version < (3, 32) else ("port",)
+    for key in ("failsafeInboundHostPorts", "failsafeOutboundHostPorts"):
+        for entry in spec.get(key) or []:
+            if isinstance(entry, dict):
+                for field in always:
+                    entry.setdefault(field, 0 if field == "port" else "")
+    for entry in spec.get("routeTableRanges") or []:
+        if isinstance(entry, dict):
+            entry.setdefault("min", 0)
+            entry.setdefault("max", 0)
+    if isinstance(spec.get("routeTableRange"), dict):
+        spec["routeTableRange"].setdefault("min", 0)
+        spec["routeTableRange"].setdefault("max", 0)
+    for entry in spec.get("healthTimeoutOverrides") or []:
+        if isinstance(entry, dict):
+            entry.setdefault("name", "")
+            entry.setdefault("timeout", "0s")
+    return obj
 
 
 def calico_rule_errors(kind, obj, old):

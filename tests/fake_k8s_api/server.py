@@ -33,7 +33,17 @@ What it reproduces, and from where
   defaults: policy `types`, IPPool blockSize/ipipMode/vxlanMode/nodeSelector/allowedUses and CIDR normalisation,
   KubeControllersConfiguration prometheusMetricsPort/leakGracePeriod; in aggregated mode also the typed server's
   re-encoding (ports and protocols "80" -> 80, AS numbers "64512" or asdot "1.10" -> integer), its case-sensitive
-  protocol check and the `projectcalico.org/tier` label (calico_defaults.py).
+  protocol check and clientv3's FelixConfiguration defaults (`floatingIPs: Disabled`, v3.32 connect-time LB
+  fields); in native mode the v3 CRDs' admission policies instead (policy `types` by key presence); in both the
+  `projectcalico.org/tier` label (calico_defaults.py).
+* The Calico release (`--calico-version`, v3.21.6 or v3.32.1; native v3 CRDs need v3.32): ClusterInformation
+  `default` carries it as `spec.calicoVersion`, as Calico's components write it; FelixConfiguration is stored and
+  returned as Go serialises it for that release (`bpfLogLevel: ""` always present; ProtoPort fields), in both
+  modes, since the objects a real cluster holds were written by Go programs (calico-node, the operator, the API
+  server); the CRD schemas stay the v3.32.1 ones for both releases.
+* A missing object is 404 NotFound with `details.name` (k8s.io/apimachinery `NewNotFound`, which the Calico API
+  server returns for `storage.NewKeyNotFoundError`: apiserver/pkg/storage/calico/converter.go); a missing API
+  path is 404 NotFound without a name.
 
 What it does not do
 -------------------
@@ -93,6 +103,8 @@ SERVER_VERSION = {"major": "1", "minor": "35", "gitVersion": "v1.35.5+k3s1", "gi
                   "compiler": "gc", "platform": "linux/amd64"}
 SEED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 STATIC_TIERS = (("default", 1000000), ("kube-admin", 1000), ("kube-baseline", 10000000))
+CALICO_VERSIONS = ("v3.21.6", "v3.32.1")
+NATIVE_V3_SINCE = (3, 32)
 CALICO_API_SERVICE = {"namespace": "calico-apiserver", "name": "calico-api", "port": 443}
 NAME_RE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 LABEL_RE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -153,10 +165,15 @@ def unknown_path():
 class KubernetesAPI:
     """The API itself, independent of HTTP: dispatch(method, path, query, content_type, body) -> response."""
 
-    def __init__(self, mode="native", tiers=True, schema_dir=None):
+    def __init__(self, mode="native", tiers=True, schema_dir=None, calico_version="v3.32.1"):
         if mode not in MODES:
             raise ValueError("mode must be one of %s, got %r" % (", ".join(MODES), mode))
-        self.mode, self.tiers = mode, tiers
+        if calico_version not in CALICO_VERSIONS:
+            raise ValueError("calico_version must be one of %s, got %r" % (", ".join(CALICO_VERSIONS), calico_version))
+        self.calico_release = tuple(int(part) for part in calico_version[1:].split(".")[:2])
+        if mode == "native" and self.calico_release < NATIVE_V3_SINCE:
+            raise ValueError("native v3 CRDs exist from Calico v3.32; %s has none" % calico_version)
+        self.mode, self.tiers, self.calico_version = mode, tiers, calico_version
         self.catalog = schemas.build_catalog(default_schema_dir() if schema_dir is None else schema_dir, mode, tiers)
         self.store, self.log, self.faults = Store(), [], []
         self.lock = threading.RLock()
@@ -190,6 +207,11 @@ class KubernetesAPI:
                        "metadata": {"name": "%s.%s" % (version, group) if group else version}, "spec": spec,
                        "status": {"conditions": [{"type": "Available", "status": "True",
                                                   "reason": "Passed" if spec.get("service") else "Local"}]}})
+        if self.mode in ("aggregated", "native"):
+            self.seed({"apiVersion": "projectcalico.org/v3", "kind": "ClusterInformation",
+                       "metadata": {"name": "default"},
+                       "spec": {"calicoVersion": self.calico_version, "clusterGUID": uuid.uuid4().hex,
+                                "clusterType": "typha,kdd,k8s,operator,bgp", "datastoreReady": True}})
         if self.tiers and self.mode in ("aggregated", "native"):
             for name, order in STATIC_TIERS:
                 self.seed({"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": name},
@@ -210,6 +232,8 @@ class KubernetesAPI:
         meta = obj.setdefault("metadata", {})
         if resource.namespaced:
             meta.setdefault("namespace", "default")
+        if resource.group == "projectcalico.org":
+            calico_defaults.go_serialise(resource.kind, obj, self.calico_release)
         self.stamp_new(resource, obj)
         self.store.put(resource, obj)
         return obj
@@ -387,9 +411,12 @@ class Request:
         return found
 
     def read_view(self, obj):
-        """CRD storage defaults objects again when it reads them, so seeded or older objects show defaults too."""
+        """CRD storage defaults objects again when it reads them, so seeded or older objects show defaults too;
+        Calico objects read back as Go serialises them."""
         if self.resource.crd_backed:
             schemas.apply_defaults(self.resource.schema, obj)
+        if self.resource.group == "projectcalico.org":
+            calico_defaults.go_serialise(self.resource.kind, obj, self.api.calico_release)
         return obj
 
     def get(self):
@@ -483,7 +510,9 @@ class Request:
             if resource.aggregated:
                 calico_defaults.canonicalise_typed(resource.kind, obj)
             if calico and not causes:
-                calico_defaults.apply_calico_defaults(resource.kind, obj, self.api.tiers and resource.aggregated)
+                calico_defaults.apply_calico_defaults(resource.kind, obj, self.api.tiers, resource.aggregated,
+                                                      self.api.calico_release)
+                calico_defaults.go_serialise(resource.kind, obj, self.api.calico_release)
         except (AttributeError, TypeError, ValueError):
             pass  # a malformed body: the schema check below names the field
         causes.extend(schemas.schema_errors(resource, obj))
@@ -674,8 +703,9 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeKubernetesAPI:
     """In-process server: `url = FakeKubernetesAPI(mode="native").start()`, then `.stop()`."""
 
-    def __init__(self, mode="native", tiers=True, schema_dir=None, host="127.0.0.1", port=0, token="fake-token"):
-        self.api = KubernetesAPI(mode, tiers, schema_dir)
+    def __init__(self, mode="native", tiers=True, schema_dir=None, host="127.0.0.1", port=0, token="fake-token",
+                 calico_version="v3.32.1"):
+        self.api = KubernetesAPI(mode, tiers, schema_dir, calico_version)
         self.host, self.port, self.token = host, port, token
         self.httpd, self.thread = None, None
 
@@ -749,7 +779,10 @@ def write_atomically(path, text):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="fake_k8s_api", description="Kubernetes API test server (see docstring)")
     parser.add_argument("--mode", choices=MODES, default="native")
-    parser.add_argument("--tiers", dest="tiers", action="store_true", default=True, help="serve Tier (default)")
+    parser.add_argument("--calico-version", choices=CALICO_VERSIONS, default="v3.32.1",
+                        help="the Calico release the cluster runs (default v3.32.1)")
+    parser.add_argument("--tiers", dest="tiers", action="store_true", default=None,
+                        help="serve Tier (default from v3.29 on)")
     parser.add_argument("--no-tiers", dest="tiers", action="store_false", help="behave like Calico before v3.29")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -762,9 +795,12 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.tiers is None:
+        args.tiers = args.calico_version != "v3.21.6"
     try:
-        server = FakeKubernetesAPI(args.mode, args.tiers, args.schema_dir, args.host, args.port)
-    except schemas.SchemaFilesMissing as error:
+        server = FakeKubernetesAPI(args.mode, args.tiers, args.schema_dir, args.host, args.port,
+                                   calico_version=args.calico_version)
+    except (schemas.SchemaFilesMissing, ValueError) as error:
         sys.stderr.write("%s\n" % error)
         return 2
     stop = threading.Event()
@@ -777,7 +813,8 @@ def main(argv=None):
         write_atomically(args.pid_file, "%d\n" % os.getpid())
     if args.port_file:
         write_atomically(args.port_file, "%d\n" % server.port)
-    sys.stderr.write("fake_k8s_api: %s mode=%s tiers=%s\n" % (server.url, args.mode, args.tiers))
+    sys.stderr.write("fake_k8s_api: %s mode=%s tiers=%s calico=%s\n" % (server.url, args.mode, args.tiers,
+                                                                        args.calico_version))
     while not stop.wait(0.5):
         pass
     server.stop()

@@ -54,9 +54,12 @@ _OMITTED_FALSE = {
 _ABSENT_DEFAULTS = {
     "NetworkPolicy": {"tier": "default"},
     "GlobalNetworkPolicy": {"tier": "default"},
-    "StagedNetworkPolicy": {"tier": "default"},
-    "StagedGlobalNetworkPolicy": {"tier": "default"},
     "IPPool": {"assignmentMode": "Automatic"},
+    "StagedNetworkPolicy": {"tier": "default", "stagedAction": "Set"},
+    "StagedGlobalNetworkPolicy": {"tier": "default", "stagedAction": "Set"},
+    "StagedKubernetesNetworkPolicy": {"stagedAction": "Set"},
+    "FelixConfiguration": {"floatingIPs": "Disabled", "nftablesMode": "Auto", "bpfConnectTimeLoadBalancing": "TCP",
+                           "bpfHostNetworkedNATWithoutCTLB": "Enabled"},
     "BGPPeer": {"sourceAddress": "UseNodeIP", "asNumber": 0},
     "BGPConfiguration": {"logSeverityScreen": "Info", "serviceLoadBalancerAggregation": "Enabled"},
     "KubeControllersConfiguration": {"healthChecks": "Enabled"},
@@ -67,8 +70,11 @@ _UNIT_NS = {"ns": 1, "us": 10 ** 3, u"\u00b5s": 10 ** 3, u"\u03bcs": 10 ** 3, "m
             "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
 
 
-def normalize_resource(resource):
-    """Return a normalised deep copy of a v3 object: apiVersion, kind, reduced metadata and normalised spec."""
+def normalize_resource(resource, api_kind=None, canonical_selectors=True):
+    """Return a normalised deep copy of a v3 object: apiVersion, kind, reduced metadata and normalised spec.
+
+    ``api_kind`` is "native" for native v3 CRDs (their own policy-types defaulting), else None/"aggregated".
+    """
     resource = copy.deepcopy(resource) if isinstance(resource, dict) else {}
     kind = resource.get("kind") if isinstance(resource.get("kind"), str) else None
     result = {}
@@ -78,18 +84,22 @@ def normalize_resource(resource):
     result["metadata"] = _normalize_metadata(kind, resource.get("metadata"))
     spec = resource.get("spec")
     if spec is not None or kind in _SPEC_NORMALIZERS:
-        result["spec"] = normalize_spec(kind, spec if isinstance(spec, dict) else {})
+        result["spec"] = normalize_spec(kind, spec if isinstance(spec, dict) else {}, api_kind, canonical_selectors)
     return result
 
 
-def normalize_spec(kind, spec):
-    """Return a normalised deep copy of ``spec`` for the given kind."""
+def normalize_spec(kind, spec, api_kind=None, canonical_selectors=True):
+    """Return a normalised deep copy of ``spec`` for the given kind (arguments as in normalize_resource)."""
     spec = strip_nones(copy.deepcopy(spec or {}))
     if not isinstance(spec, dict):
         return spec
     kind = kind if isinstance(kind, str) else ""
+    if kind in POLICY_KINDS and api_kind == "native" and not spec.get("types"):
+        spec["types"] = native_policy_types(spec)
     normalizer = _SPEC_NORMALIZERS.get(kind, _prune_empty)
     spec = normalizer(spec)
+    if canonical_selectors:
+        _canonicalise_selectors(kind, spec)
     for key in _OMITTED_FALSE.get(kind, ()):
         if spec.get(key) is False:
             del spec[key]
@@ -263,8 +273,6 @@ def _ordered(values, order):
 
 
 def _normalize_policy(spec):
-    for key in ("selector", "serviceAccountSelector", "namespaceSelector"):
-        _apply(spec, key, canonical_selector)
     for direction in ("ingress", "egress"):
         if isinstance(spec.get(direction), list):
             spec[direction] = [_normalize_rule(rule) for rule in spec[direction]]
@@ -274,6 +282,14 @@ def _normalize_policy(spec):
     else:
         spec["types"] = _ordered(spec["types"], POLICY_TYPE_ORDER)
     return spec
+
+
+def native_policy_types(spec):
+    # The native v3 CRDs' admission policy: presence counts, so `egress: []` is egress.
+    has_ingress, has_egress = "ingress" in spec, "egress" in spec
+    if has_ingress and has_egress:
+        return ["Ingress", "Egress"]
+    return ["Egress"] if has_egress else ["Ingress"]
 
 
 def default_policy_types(spec):
@@ -304,11 +320,8 @@ def _normalize_entity_rule(entity):
     for key in ("ports", "notPorts"):
         if isinstance(entity.get(key), list):
             entity[key] = [canonical_port(port) for port in entity[key]]
-    for key in ("selector", "notSelector", "namespaceSelector"):
-        _apply(entity, key, canonical_selector)
     accounts = entity.get("serviceAccounts")
     if isinstance(accounts, dict):
-        _apply(accounts, "selector", canonical_selector)
         if isinstance(accounts.get("names"), list) and all(isinstance(n, str) for n in accounts["names"]):
             accounts["names"] = sorted(set(accounts["names"]))
     return entity
@@ -328,8 +341,7 @@ def _normalize_ippool(spec):
             spec["blockSize"] = DEFAULT_BLOCK_SIZE[network[0]]
     for key in ("ipipMode", "vxlanMode"):
         spec.setdefault(key, "Never")
-    spec["nodeSelector"] = canonical_selector(spec.get("nodeSelector", "all()"))
-    _apply(spec, "namespaceSelector", canonical_selector)
+    spec.setdefault("nodeSelector", "all()")
     spec["allowedUses"] = _ordered(spec.get("allowedUses") or list(DEFAULT_ALLOWED_USES), ALLOWED_USES_ORDER)
     return spec
 
@@ -348,8 +360,6 @@ def _normalize_bgppeer(spec):
     spec = _prune_empty(spec)
     for key in ("asNumber", "localASNumber"):
         _apply(spec, key, canonical_as_number)
-    for key in ("nodeSelector", "peerSelector", "localWorkloadSelector"):
-        _apply(spec, key, canonical_selector)
     for key in ("maxRestartTime", "keepaliveTime"):
         _apply(spec, key, canonical_duration)
     _apply(spec, "peerIP", canonical_ip)
@@ -369,6 +379,7 @@ def _normalize_bgpconfig(spec):
 
 def _normalize_felix(spec):
     # Felix settings are Go pointers: false, 0 and [] are stored and meaningful, so only "" counts as unset.
+    _derive_connect_time_lb(spec)
     result = {}
     for key, value in spec.items():
         if value == "":
@@ -384,6 +395,14 @@ def _normalize_felix(spec):
             value = canonical_port(value)
         result[key] = value
     return result
+
+
+def _derive_connect_time_lb(spec):
+    # clientv3 v3.32.1 setDefaults: the deprecated boolean, when set, overrides both newer fields.
+    enabled = spec.get("bpfConnectTimeLoadBalancingEnabled")
+    if isinstance(enabled, bool):
+        spec["bpfConnectTimeLoadBalancing"] = "Enabled" if enabled else "Disabled"
+        spec["bpfHostNetworkedNATWithoutCTLB"] = "Disabled"
 
 
 def _normalize_health_timeout(item):
@@ -427,6 +446,38 @@ def _normalize_hostendpoint(spec):
         if isinstance(port, dict):
             _apply(port, "protocol", protocol_value)
     return spec
+
+
+# Where each kind keeps selectors: key paths, "*" stepping into every item of a list.
+_RULE_SELECTOR_PATHS = [(direction, "*", side, key) for direction in ("ingress", "egress")
+                        for side in ("source", "destination") for key in ("selector", "notSelector", "namespaceSelector")]
+_RULE_SELECTOR_PATHS += [(direction, "*", side, "serviceAccounts", "selector") for direction in ("ingress", "egress")
+                         for side in ("source", "destination")]
+_POLICY_SELECTOR_PATHS = [("selector",), ("serviceAccountSelector",), ("namespaceSelector",)] + _RULE_SELECTOR_PATHS
+_SELECTOR_PATHS = {
+    "NetworkPolicy": _POLICY_SELECTOR_PATHS,
+    "GlobalNetworkPolicy": _POLICY_SELECTOR_PATHS,
+    "StagedNetworkPolicy": _POLICY_SELECTOR_PATHS,
+    "StagedGlobalNetworkPolicy": _POLICY_SELECTOR_PATHS,
+    "IPPool": [("nodeSelector",), ("namespaceSelector",)],
+    "BGPPeer": [("nodeSelector",), ("peerSelector",), ("localWorkloadSelector",)],
+}
+
+
+def _canonicalise_selectors(kind, spec):
+    for path in _SELECTOR_PATHS.get(kind, ()):
+        _canonicalise_at(spec, path)
+
+
+def _canonicalise_at(node, path):
+    if path[0] == "*":
+        for item in node if isinstance(node, list) else ():
+            _canonicalise_at(item, path[1:])
+    elif isinstance(node, dict) and path[0] in node:
+        if len(path) == 1:
+            node[path[0]] = canonical_selector(node[path[0]])
+        else:
+            _canonicalise_at(node[path[0]], path[1:])
 
 
 _SPEC_NORMALIZERS = {

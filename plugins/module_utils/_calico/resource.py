@@ -3,10 +3,16 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Apply, diff and delete one projectcalico.org/v3 object the way Calico sees it.
 
-The engine reads the live object once, builds the desired object (merge-patch semantics of the request over
-the live object, or the request alone with ``replace``), and compares both after Calico's own defaulting and
-canonical forms, so an apply that Calico would store unchanged costs no write. Writes are a merge patch with a
-resourceVersion precondition (PUT on replace, POST when missing); a 409 is retried with a fresh read.
+The engine reads the live object once, builds the desired object (the request alone with ``replace``, which is
+what ``calicoctl apply -f`` does: a full update, so the stored object becomes the manifest; or the request merged
+over the live object, like ``calicoctl patch``), and compares both after Calico's own defaulting and canonical
+forms, so an apply that Calico would store unchanged costs no write. Writes are a PUT with the live
+resourceVersion on replace, a merge patch with a resourceVersion precondition otherwise, a POST when missing; a
+409 is retried with a fresh read.
+
+Validation covers what the request sets: a problem the live object already has (for example ``bpfLogLevel: ""``,
+which every Go writer stores) is the server's business, so only problems the request adds stop the write. Rules
+that differ by Calico release follow ``calico_version`` (the cluster's, from ClusterInformation).
 
 It is plain Python: ``client`` is anything with ``get/create/patch/replace/delete`` taking and returning dicts
 and raising ``CalicoApiError`` (see _k8s_client.CalicoClient); ``run_module`` is the small Ansible adapter.
@@ -31,11 +37,12 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import
     CalicoApiUnavailable,
     auth_params,
     connect,
+    is_object_not_found,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.validate import (
     POLICY_KINDS,
-    CalicoValidationError,
-    check_resource,
+    validation_problems,
+    validation_warnings,
 )
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.normalize import (
     default_policy_types,
@@ -136,17 +143,23 @@ def user_view(obj):
     return view
 
 
-def normalized_view(obj):
+def normalized_view(obj, api_kind=None, canonical_selectors=True):
+    """The user view after Calico's defaults and canonical forms: what is compared."""
     view = user_view(obj)
     if not view:
         return {}
-    normalized = normalize_resource(view)
+    normalized = normalize_resource(view, api_kind, canonical_selectors)
     # Keep the diff about what users own even if normalisation adds bookkeeping.
     return user_view(normalized)
 
 
-def same_as_calico_sees_it(live, desired):
-    return normalized_view(live) == normalized_view(desired)
+def display_view(obj, api_kind=None):
+    """What the diff shows: as compared, but selectors in the spelling stored (the user's own)."""
+    return normalized_view(obj, api_kind, canonical_selectors=False)
+
+
+def same_as_calico_sees_it(live, desired, api_kind=None):
+    return normalized_view(live, api_kind) == normalized_view(desired, api_kind)
 
 
 # ---------------------------------------------------------------- building the desired object
@@ -243,11 +256,11 @@ def _field(obj, path):
     return obj
 
 
-def immutable_problems(live, desired):
+def immutable_problems(live, desired, api_kind=None):
     """Fields Calico refuses to change on an existing object (an IPPool's CIDR and block size)."""
     if live is None:
         return []
-    before, after = normalized_view(live), normalized_view(desired)
+    before, after = normalized_view(live, api_kind), normalized_view(desired, api_kind)
     problems = []
     for path in IMMUTABLE_FIELDS.get(desired.get("kind"), ()):
         old, new = _field(before, path), _field(after, path)
@@ -257,12 +270,29 @@ def immutable_problems(live, desired):
     return problems
 
 
-def validate_desired(desired, live=None):
-    try:
-        check_resource(desired)
-        problems = immutable_problems(live, desired)
-    except CalicoValidationError as exc:
-        problems = list(getattr(exc, "problems", None) or [str(exc)])
+def _added_by_request(findings, desired, live):
+    """The findings ``desired`` has that the live object does not already have (each kept once)."""
+    held = set(findings(user_view(live))) if live is not None else set()
+    added = []
+    for finding in findings(desired):
+        if finding not in held and finding not in added:
+            added.append(finding)
+    return added
+
+
+def request_problems(desired, live=None, calico_version=None, api_kind=None):
+    """Validation problems the request brings; what the server already holds is the server's business."""
+    problems = _added_by_request(lambda obj: validation_problems(obj, calico_version), desired, live)
+    return problems + immutable_problems(live, desired, api_kind)
+
+
+def request_warnings(desired, live=None, calico_version=None):
+    """validation_warnings about what the request sets (not about what is already stored)."""
+    return _added_by_request(lambda obj: validation_warnings(obj, calico_version), desired, live)
+
+
+def validate_desired(desired, live=None, calico_version=None, api_kind=None):
+    problems = request_problems(desired, live, calico_version, api_kind)
     if problems:
         kind = desired.get("kind")
         name = (desired.get("metadata") or {}).get("name")
@@ -271,12 +301,12 @@ def validate_desired(desired, live=None):
 
 # ---------------------------------------------------------------- the apply loop
 
-def _result(changed, method, before, after, resource):
+def _result(changed, method, before, after, resource, api_kind=None):
     return {
         "changed": changed,
         "method": method,
         "resource": resource or {},
-        "diff": {"before": normalized_view(before), "after": normalized_view(after)},
+        "diff": {"before": display_view(before, api_kind), "after": display_view(after, api_kind)},
     }
 
 
@@ -301,14 +331,14 @@ def _resource_version(obj):
     return ((obj or {}).get("metadata") or {}).get("resourceVersion")
 
 
-def really_changed(live, stored):
+def really_changed(live, stored, api_kind=None):
     """Did the write change the stored object? The API server keeps the resourceVersion on a no-op update."""
     if live is None:
         return True
     before, after = _resource_version(live), _resource_version(stored)
     if before and after:
         return before != after
-    return not same_as_calico_sees_it(live, stored)
+    return not same_as_calico_sees_it(live, stored, api_kind)
 
 
 def _write_method(live, replace):
@@ -337,9 +367,9 @@ def identity_object(request):
     return {"apiVersion": request.get("apiVersion") or CALICO_API_VERSION, "kind": kind, "metadata": metadata}
 
 
-def stored_view(obj):
+def stored_view(obj, api_kind=None):
     """The object as Calico would store it (defaults and canonical forms applied), for predictions."""
-    return normalize_resource(user_view(obj))
+    return normalize_resource(user_view(obj), api_kind)
 
 
 def _with_preview(result, preview, client, change):
@@ -349,17 +379,20 @@ def _with_preview(result, preview, client, change):
     return result
 
 
-def apply_present(client, request, replace=False, unset=None, check_mode=False, preview=None):
-    """Create, patch or replace so the live object matches the request; unchanged objects are not written.
+def apply_present(client, request, replace=False, unset=None, check_mode=False, preview=None, calico_version=None):
+    """Create, update or patch so the live object matches the request; unchanged objects are not written.
 
-    ``unset`` lists key paths (e.g. ``[["spec", "wireguardEnabled"]]``) to remove instead of setting.
-    ``preview(client, change)``, when given, is called with the change about to be made (``{"state":
-    "present", "definition": <the desired object as Calico would store it>}``) before anything is written, also
-    in check mode and when nothing changes; it may raise CalicoRequestError to stop the write. Its return value
-    is the result's ``preview``.
+    ``replace`` makes the request the whole object (a full update, as ``calicoctl apply -f``); without it the
+    request is merged into the live object. ``unset`` lists key paths (e.g. ``[["spec", "wireguardEnabled"]]``)
+    to remove instead of setting. ``calico_version`` ((major, minor) or None for the newest) selects the
+    release's validation rules. ``preview(client, change)``, when given, is called with the change about to be
+    made (``{"state": "present", "definition": <the desired object as Calico would store it>}``) before anything
+    is written, also in check mode and when nothing changes; it may raise CalicoRequestError to stop the write.
+    Its return value is the result's ``preview``. Warnings about the request are the result's ``warnings``.
     """
     request = prepare_request(request)
     kind, name, namespace = identity(request)
+    api_kind = getattr(client, "api_kind", None)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         live = client.get(kind, name, namespace)
         if unset:
@@ -369,12 +402,17 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False, 
             desired = remove_paths(live, unset)
         else:
             desired = desired_from(live, request, replace)
-        validate_desired(desired, live)
-        extra = _with_preview({}, preview, client, {"state": "present", "definition": stored_view(desired)})
-        if live is not None and same_as_calico_sees_it(live, desired):
-            return dict(_result(False, "none", live, live, live), **extra)
+        validate_desired(desired, live, calico_version, api_kind)
+        extra = _with_preview({}, preview, client, {"state": "present",
+                                                    "definition": stored_view(desired, api_kind)})
+        warnings = request_warnings(desired, live, calico_version)
+        if warnings:
+            extra["warnings"] = warnings
+        if live is not None and same_as_calico_sees_it(live, desired, api_kind):
+            return dict(_result(False, "none", live, live, live, api_kind), **extra)
         if check_mode:
-            return dict(_result(True, _write_method(live, replace and not unset), live, desired, desired), **extra)
+            return dict(_result(True, _write_method(live, replace and not unset), live, desired, desired, api_kind),
+                        **extra)
         try:
             method, stored = _write(client, kind, name, namespace, live, desired, replace and not unset)
         except CalicoApiError as exc:
@@ -382,10 +420,10 @@ def apply_present(client, request, replace=False, unset=None, check_mode=False, 
                 continue  # someone else wrote (or created) it meanwhile: read again and recompute
             raise
         stored = stored or desired
-        result = dict(_result(really_changed(live, stored), method, live, stored, stored), **extra)
-        not_kept = differing_paths(normalized_view(desired), normalized_view(stored))
+        result = dict(_result(really_changed(live, stored, api_kind), method, live, stored, stored, api_kind), **extra)
+        not_kept = differing_paths(normalized_view(desired, api_kind), normalized_view(stored, api_kind))
         if not_kept:
-            result["warnings"] = [
+            result["warnings"] = result.get("warnings", []) + [
                 "The API server did not store %s as requested (an unknown field is pruned, or the server "
                 "defaults it differently), so the next run will report a change again." % ", ".join(not_kept)]
         return result
@@ -396,46 +434,61 @@ def apply_absent(client, request, check_mode=False, preview=None):
     """Delete the object; a missing object (or a 404 on delete) is unchanged. ``preview`` as in apply_present."""
     request = prepare_request(request)
     kind, name, namespace = identity(request)
+    api_kind = getattr(client, "api_kind", None)
     live = client.get(kind, name, namespace)
     extra = _with_preview({}, preview, client, {"state": "absent", "definition": identity_object(request)})
     if live is None:
         return dict(_result(False, "none", None, None, {}), **extra)
     if check_mode:
-        return dict(_result(True, "deleted", live, None, {}), **extra)
+        return dict(_result(True, "deleted", live, None, {}, api_kind), **extra)
     try:
         client.delete(kind, name, namespace)
     except CalicoApiError as exc:
-        if exc.status == 404:
+        # Deleted meanwhile: NotFound naming the object. A bare 404 (the API path is gone) is an error.
+        if exc.status == 404 and is_object_not_found(exc.body):
             return dict(_result(False, "none", None, None, {}), **extra)
         raise
-    return dict(_result(True, "deleted", live, None, {}), **extra)
+    return dict(_result(True, "deleted", live, None, {}, api_kind), **extra)
 
 
-def apply_request(client, request, state="present", replace=False, unset=None, check_mode=False, preview=None):
+def apply_request(client, request, state="present", replace=False, unset=None, check_mode=False, preview=None,
+                  calico_version=None):
     if state == "absent" and unset:
-        return apply_present(client, request, unset=unset, check_mode=check_mode, preview=preview)
+        return apply_present(client, request, unset=unset, check_mode=check_mode, preview=preview,
+                             calico_version=calico_version)
     if state == "absent":
         return apply_absent(client, request, check_mode=check_mode, preview=preview)
-    return apply_present(client, request, replace=replace, check_mode=check_mode, preview=preview)
+    return apply_present(client, request, replace=replace, check_mode=check_mode, preview=preview,
+                         calico_version=calico_version)
 
 
 # ---------------------------------------------------------------- the Ansible adapter
+
+def wants_replace(params):
+    """``replace`` as given; unset, a ``definition`` is applied whole (calicoctl apply -f), other options merge."""
+    if params.get("replace") is not None:
+        return bool(params["replace"])
+    return params.get("definition") is not None
+
 
 def run_module(module, request, unset=None, needs_kinds=None, preview=None, preview_key="preview"):
     """Connect, apply ``request`` as the module's state/replace say, and exit or fail the module.
 
     ``needs_kinds`` maps a kind the request depends on (e.g. Tier) to the error shown where it is not served.
-    ``preview`` is passed to apply_request; what it returns is returned as ``preview_key``.
+    ``preview`` is passed to apply_request; what it returns is returned as ``preview_key``. The cluster's Calico
+    release (cached like discovery) selects the validation rules; each warning about the request is shown with
+    module.warn().
     """
     params = module.params
+    state = params.get("state") or "present"
     try:
         client = connect(auth_params(params))
         for kind, why in (needs_kinds or {}).items():
             if not client.serves_kind(kind):
                 raise CalicoRequestError(why, [why])
-        result = apply_request(client, request, state=params.get("state") or "present",
-                               replace=bool(params.get("replace")), unset=unset, check_mode=module.check_mode,
-                               preview=preview)
+        calico_version = client.calico_version() if state == "present" or unset else None
+        result = apply_request(client, request, state=state, replace=wants_replace(params), unset=unset,
+                               check_mode=module.check_mode, preview=preview, calico_version=calico_version)
     except CalicoRequestError as exc:
         module.fail_json(msg=str(exc), problems=exc.problems, changed=False, **exc.details)
     except CalicoApiUnavailable as exc:
@@ -457,7 +510,8 @@ def fail_on_problems(module, what, problems):
 # ---------------------------------------------------------------- helpers the modules share
 
 STATE_ARG_SPEC = {"state": {"type": "str", "choices": ["present", "absent"], "default": "present"}}
-REPLACE_ARG_SPEC = {"replace": {"type": "bool", "default": False}}
+# No default: a definition is applied whole, structured options merge (see wants_replace).
+REPLACE_ARG_SPEC = {"replace": {"type": "bool"}}
 DEFINITION_ARG_SPEC = {"definition": {"type": "raw"}}
 
 

@@ -9,7 +9,10 @@ server (an aggregated API registered as APIService ``v3.projectcalico.org``, whi
 no ``crd.projectcalico.org`` group beside it). Writing the v1 CRDs directly skips Calico's validation and
 defaulting, so when only those are present we stop with one error that says how to enable the v3 API.
 
-Discovery is cached in a file (the dynamic client's own cache), so an unchanged apply costs one GET.
+Discovery is cached in a file (the dynamic client's own cache), so an unchanged apply costs one GET. The
+cluster's Calico release is read once from ClusterInformation ``default`` (``spec.calicoVersion``, written by
+Calico's own components) and cached in a file beside the discovery cache for a few minutes, so rules that differ
+by release follow the cluster without a read on every task.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,7 +23,9 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import tempfile
+import time
 import traceback
 
 try:
@@ -57,6 +62,10 @@ CALICO_GROUP = "projectcalico.org"
 CALICO_VERSION = "v3"
 CALICO_API_VERSION = "projectcalico.org/v3"
 LEGACY_CRD_GROUP = "crd.projectcalico.org"
+# Native projectcalico.org/v3 CRDs exist from Calico v3.32 (tech preview).
+NATIVE_V3_SINCE = (3, 32)
+CALICO_VERSION_CACHE_SECONDS = 600
+_CALICO_RELEASE_RE = re.compile(r"^v?(\d+)\.(\d+)(?:[.\-+].*)?$")
 
 ENABLE_V3_HINT = (
     "Enable the projectcalico.org/v3 API: with the Tigera operator, create the operator.tigera.io/v1 "
@@ -234,13 +243,68 @@ def format_status_error(status, body):
     return prefix.replace(" :", ":") + "; ".join(parts)
 
 
+def parse_calico_release(text):
+    """"v3.21.6" (also "3.32.0-0.dev") -> (3, 21); anything else -> None."""
+    match = _CALICO_RELEASE_RE.match(text.strip()) if isinstance(text, str) else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _read_version_cache(path):
+    try:
+        with open(path) as stream:
+            cached = json.load(stream)
+        if time.time() - float(cached["time"]) < CALICO_VERSION_CACHE_SECONDS:
+            version = cached.get("version")
+            return True, tuple(version) if version else None
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        pass
+    return False, None
+
+
+def _write_version_cache(path, version):
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(temporary, "w") as stream:
+            json.dump({"time": time.time(), "version": list(version) if version else None}, stream)
+        os.replace(temporary, path)
+    except (IOError, OSError):
+        pass  # a cache we cannot write only costs a read next time
+
+
 class CalicoClient:
     """projectcalico.org/v3 over the dynamic client: get, create, merge-patch, replace, delete as dicts."""
 
-    def __init__(self, dynamic_client, api_kind):
+    def __init__(self, dynamic_client, api_kind, version_cache_file=None):
         self.dynamic = dynamic_client
         self.api_kind = api_kind  # "aggregated" or "native"
+        self.version_cache_file = version_cache_file
         self._resources = {}
+        self._calico_version = None
+        self._calico_version_known = False
+
+    def calico_version(self):
+        """The cluster's Calico release as (major, minor), or None (unknown: the newest rules apply).
+
+        Native v3 CRDs imply at least v3.32. Read from ClusterInformation ``default`` and cached.
+        """
+        if not self._calico_version_known:
+            found, version = _read_version_cache(self.version_cache_file) if self.version_cache_file else (False, None)
+            if not found:
+                version = self._read_calico_version()
+                if self.version_cache_file:
+                    _write_version_cache(self.version_cache_file, version)
+            self._calico_version, self._calico_version_known = version, True
+        return self._calico_version
+
+    def _read_calico_version(self):
+        try:
+            info = self.get("ClusterInformation", "default")
+        except CalicoApiError:
+            info = None  # not served, or not readable with these credentials: the newest rules apply
+        version = parse_calico_release(((info or {}).get("spec") or {}).get("calicoVersion"))
+        if self.api_kind == "native" and (version is None or version < NATIVE_V3_SINCE):
+            return NATIVE_V3_SINCE
+        return version
 
     def resource(self, kind):
         if kind not in self._resources:
@@ -293,7 +357,7 @@ class CalicoClient:
             except CalicoApiError as exc:
                 if exc.status != 404:
                     raise
-                if _is_object_not_found(exc.body):
+                if is_object_not_found(exc.body):
                     return None
                 if attempt == 2:
                     raise
@@ -316,7 +380,7 @@ class CalicoClient:
         return self._call("delete", kind, name=name, namespace=namespace)
 
 
-def _is_object_not_found(body):
+def is_object_not_found(body):
     """A missing object answers NotFound naming it; a missing API path answers NotFound without a name."""
     return (isinstance(body, dict) and body.get("reason") == "NotFound"
             and bool((body.get("details") or {}).get("name")))
@@ -370,13 +434,24 @@ def connect(auth, cache_file=None):
         raise CalicoApiError("Could not reach the Kubernetes API at %s: %s" % (configuration.host, exc))
     if api_kind is None:
         raise CalicoApiUnavailable(unavailable_message(groups))
-    return CalicoClient(dynamic, api_kind)
+    return CalicoClient(dynamic, api_kind, version_cache_file(cache_file))
+
+
+def version_cache_file(discovery_cache):
+    """The Calico release cache lives beside the discovery cache, for the same endpoint and identity."""
+    return "%s.calico-version" % discovery_cache
 
 
 def refresh_discovery(client):
     """Drop cached discovery (after a bare 404) and say whether projectcalico.org/v3 is still served."""
     client.dynamic.resources.invalidate_cache()
     client._resources = {}
+    client._calico_version_known = False
+    if client.version_cache_file:
+        try:
+            os.remove(client.version_cache_file)
+        except OSError:
+            pass
     groups = _served_groups(client.dynamic)
     if detect_api_kind(groups) is None:
         raise CalicoApiUnavailable(unavailable_message(groups))

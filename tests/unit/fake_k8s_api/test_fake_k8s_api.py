@@ -574,3 +574,115 @@ def test_a_patch_carrying_a_stale_resource_version_is_a_conflict(native):
     unconditional = policies.patch(name="pre", body={"metadata": {"resourceVersion": None}, "spec": {"order": 3}},
                                    content_type="application/merge-patch+json")
     assert unconditional.spec.order == 3
+
+
+# --- Calico's release, Go serialisation and server defaults --------------------------------------------------
+
+def calico_api(mode, version="v3.32.1"):
+    return KubernetesAPI(mode, tiers=version != "v3.21.6", schema_dir=crd_schema_dir(), calico_version=version)
+
+
+def call(api, method, path, payload=None):
+    status, body, _headers = api.dispatch(method, path, "application/json",
+                                          None if payload is None else json.dumps(payload).encode())
+    return status, body
+
+
+@pytest.mark.parametrize("mode, version", [("aggregated", "v3.21.6"), ("aggregated", "v3.32.1"),
+                                           ("native", "v3.32.1")])
+def test_cluster_information_reports_the_release(mode, version):
+    status, info = call(calico_api(mode, version), "GET", "/apis/projectcalico.org/v3/clusterinformations/default")
+    assert status == 200 and info["spec"]["calicoVersion"] == version and info["spec"]["datastoreReady"] is True
+
+
+def test_native_v3_crds_need_v3_32():
+    with pytest.raises(ValueError, match="v3.32"):
+        calico_api("native", "v3.21.6")
+
+
+FELIX_PATH = "/apis/projectcalico.org/v3/felixconfigurations"
+
+
+def felix_body(**spec):
+    return {"apiVersion": V3, "kind": "FelixConfiguration", "metadata": {"name": "default"}, "spec": spec}
+
+
+@pytest.mark.parametrize("mode, version", [("aggregated", "v3.21.6"), ("aggregated", "v3.32.1"),
+                                           ("native", "v3.32.1")])
+def test_felix_configuration_reads_back_as_go_serialises_it(mode, version):
+    api = calico_api(mode, version)
+    status, created = call(api, "POST", FELIX_PATH, felix_body(
+        wireguardEnabled=True, failsafeInboundHostPorts=[{"protocol": "TCP", "port": 22}]))
+    assert status == 201, created
+    status, read = call(api, "GET", FELIX_PATH + "/default")
+    for obj in (created, read):
+        assert obj["spec"]["bpfLogLevel"] == ""  # no omitempty on the Go field
+        entry = obj["spec"]["failsafeInboundHostPorts"][0]
+        assert entry == ({"protocol": "TCP", "port": 22, "net": ""} if version == "v3.21.6" else
+                         {"protocol": "TCP", "port": 22})
+
+
+def test_a_seeded_felix_configuration_is_go_serialised_too():
+    api = calico_api("native")
+    api.seed(felix_body(reportingInterval="0s"))
+    assert call(api, "GET", FELIX_PATH + "/default")[1]["spec"]["bpfLogLevel"] == ""
+
+
+@pytest.mark.parametrize("mode, version, expected", [
+    # The fake keeps the v3.32.1 CRD schemas for v3.21.6 too, so the CRD's nftablesMode default shows there as well.
+    ("aggregated", "v3.21.6", {"floatingIPs": "Disabled", "nftablesMode": "Auto"}),
+    ("aggregated", "v3.32.1", {"floatingIPs": "Disabled", "bpfConnectTimeLoadBalancing": "TCP",
+                               "bpfHostNetworkedNATWithoutCTLB": "Enabled", "nftablesMode": "Auto"}),
+    ("native", "v3.32.1", {"nftablesMode": "Auto"}),  # no clientv3 in the write path, only the CRD default
+])
+def test_felix_configuration_server_defaults(mode, version, expected):
+    api = calico_api(mode, version)
+    call(api, "POST", FELIX_PATH, felix_body(wireguardEnabled=True))
+    spec = call(api, "GET", FELIX_PATH + "/default")[1]["spec"]
+    defaults = dict((k, v) for k, v in spec.items() if k not in ("wireguardEnabled", "bpfLogLevel"))
+    assert defaults == expected
+
+
+def test_the_deprecated_connect_time_lb_boolean_overrides_the_new_fields():
+    api = calico_api("aggregated")
+    call(api, "POST", FELIX_PATH, felix_body(bpfConnectTimeLoadBalancingEnabled=False,
+                                             bpfConnectTimeLoadBalancing="TCP"))
+    spec = call(api, "GET", FELIX_PATH + "/default")[1]["spec"]
+    assert spec["bpfConnectTimeLoadBalancing"] == "Disabled" and spec["bpfHostNetworkedNATWithoutCTLB"] == "Disabled"
+
+
+@pytest.mark.parametrize("mode, spec, types", [
+    ("native", {"egress": []}, ["Egress"]),  # has(object.spec.egress)
+    ("native", {"ingress": [{"action": "Allow"}], "egress": []}, ["Ingress", "Egress"]),
+    ("aggregated", {"egress": []}, ["Ingress"]),  # clientv3: len(egress) == 0
+    ("native", {"types": ["Ingress"], "egress": [{"action": "Allow"}]}, ["Ingress"]),
+])
+def test_policy_types_defaulting_per_write_path(mode, spec, types):
+    api = calico_api(mode)
+    status, created = call(api, "POST", "/apis/projectcalico.org/v3/globalnetworkpolicies", gnp("p", **spec))
+    assert status == 201, created
+    assert created["spec"]["types"] == types
+
+
+@pytest.mark.parametrize("mode", ["aggregated", "native"])
+def test_policies_are_labelled_with_their_tier(mode):
+    status, created = call(calico_api(mode), "POST", "/apis/projectcalico.org/v3/globalnetworkpolicies", gnp("p"))
+    assert created["metadata"]["labels"]["projectcalico.org/tier"] == "default"
+
+
+def test_staged_policies_default_their_staged_action():
+    status, created = call(calico_api("native"), "POST", "/apis/projectcalico.org/v3/stagedglobalnetworkpolicies",
+                           dict(gnp("p"), kind="StagedGlobalNetworkPolicy"))
+    assert status == 201 and created["spec"]["stagedAction"] == "Set"
+
+
+@pytest.mark.parametrize("mode", ["aggregated", "native"])
+def test_a_missing_object_is_not_found_naming_it_and_a_missing_path_names_nothing(mode):
+    api = calico_api(mode)
+    for method in ("GET", "DELETE"):
+        status, body = call(api, method, "/apis/projectcalico.org/v3/globalnetworkpolicies/nope")
+        assert status == 404 and body["reason"] == "NotFound"
+        assert body["details"] == {"name": "nope", "group": "projectcalico.org", "kind": "globalnetworkpolicies"}
+        assert body["message"] == 'globalnetworkpolicies.projectcalico.org "nope" not found'
+    status, body = call(api, "GET", "/apis/projectcalico.org/v3/nothings/nope")
+    assert status == 404 and body["reason"] == "NotFound" and not body.get("details", {}).get("name")

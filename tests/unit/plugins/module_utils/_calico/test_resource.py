@@ -15,7 +15,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import
     detect_api_kind,
     format_status_error,
     unavailable_message,
-    _is_object_not_found,
+    is_object_not_found,
 )
 
 
@@ -206,9 +206,26 @@ def test_absent_deletes_then_is_unchanged():
     assert not second["changed"] and client.writes == ["DELETE"]
 
 
-def test_absent_treats_404_on_delete_as_unchanged():
-    client = StubClient([gnp(selector="all()")], faults={"DELETE": [CalicoApiError("gone", status=404)]})
+def _not_found_body(name):
+    # What the Calico API server answers for a missing object: storage.NewKeyNotFoundError -> NewNotFound.
+    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
+            "message": 'globalnetworkpolicies.projectcalico.org "%s" not found' % name,
+            "details": {"name": name, "group": "projectcalico.org", "kind": "globalnetworkpolicies"}}
+
+
+def test_absent_treats_not_found_on_delete_as_unchanged():
+    gone = CalicoApiError("gone", status=404, body=_not_found_body("allow-dns"))
+    client = StubClient([gnp(selector="all()")], faults={"DELETE": [gone]})
     assert not engine.apply_request(client, gnp(), state="absent")["changed"]
+
+
+def test_a_bare_404_on_delete_is_an_error_not_a_success():
+    # A 404 without details.name means the API path itself is gone: nothing was deleted, so say so.
+    bare = CalicoApiError("the server could not find the requested resource", status=404,
+                          body={"kind": "Status", "reason": "NotFound", "code": 404, "details": {}})
+    client = StubClient([gnp(selector="all()")], faults={"DELETE": [bare]})
+    with pytest.raises(CalicoApiError):
+        engine.apply_request(client, gnp(), state="absent")
 
 
 def test_absent_with_keys_unsets_only_those_keys():
@@ -269,6 +286,64 @@ def test_namespaced_policy_defaults_to_namespace_default():
     request = {"kind": "NetworkPolicy", "metadata": {"name": "np"}, "spec": {"selector": "all()"}}
     engine.apply_request(client, request)
     assert ("NetworkPolicy", "default", "np") in client.store
+
+
+# ------------------------------------------------------------------ validate what the request sets
+
+def go_felix(**spec):
+    """A FelixConfiguration as every Go writer serialises it: bpfLogLevel has no omitempty (felixconfig.go)."""
+    obj = felix(**spec)
+    obj["spec"].setdefault("bpfLogLevel", "")
+    return obj
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_live_empty_bpf_log_level_does_not_block_a_merge(check_mode):
+    client = StubClient([go_felix(logSeverityScreen="Info", floatingIPs="Disabled")])
+    result = engine.apply_request(client, felix(wireguardEnabled=True), check_mode=check_mode)
+    assert result["changed"] and result["method"] == "patched"
+    assert client.writes == ([] if check_mode else ["PATCH"])
+
+
+def test_a_live_empty_bpf_log_level_does_not_block_an_unset():
+    client = StubClient([go_felix(wireguardEnabled=True)])
+    result = engine.apply_request(client, felix(), state="absent", unset=[["spec", "wireguardEnabled"]])
+    assert result["changed"] and client.writes == ["PATCH"]
+
+
+def test_a_problem_the_request_adds_is_refused_even_over_a_go_serialised_live_object():
+    client = StubClient([go_felix()])
+    with pytest.raises(engine.CalicoRequestError) as caught:
+        engine.apply_request(client, felix(bpfLogLevel="Verbose"))
+    assert "bpfLogLevel" in str(caught.value) and "Verbose" in str(caught.value)
+    assert client.writes == []
+
+
+def test_a_problem_only_the_live_object_has_is_the_servers_business():
+    live = gnp(selector="all()", ingress=[{"action": "Accept"}])  # somehow stored; not ours to judge
+    client = StubClient([live])
+    assert engine.apply_request(client, gnp(order=5))["changed"]
+    with pytest.raises(engine.CalicoRequestError):
+        engine.apply_request(client, gnp(egress=[{"action": "Drop"}]))
+
+
+def test_the_calico_version_reaches_validation_and_warnings(monkeypatch):
+    seen = []
+
+    def problems(resource, calico_version=None):
+        seen.append(("problems", calico_version))
+        return []
+
+    def warnings(resource, calico_version=None):
+        seen.append(("warnings", calico_version))
+        return ["port %s looks like a range" % p for p in resource["spec"].get("ports", [])]
+
+    monkeypatch.setattr(engine, "validation_problems", problems)
+    monkeypatch.setattr(engine, "validation_warnings", warnings)
+    client = StubClient([gnp(ports=["1-2"])])
+    result = engine.apply_request(client, gnp(ports=["1-2", "3-4"]), calico_version=(3, 21))
+    assert set(seen) == {("problems", (3, 21)), ("warnings", (3, 21))}
+    assert result["warnings"] == ["port 3-4 looks like a range"]  # the stored one is not the request's doing
 
 
 # ------------------------------------------------------------------ 409 retries
@@ -350,7 +425,7 @@ def test_status_error_without_json_body():
     ("404 page not found", False),
 ])
 def test_object_not_found_versus_missing_api_path(body, expected):
-    assert _is_object_not_found(body) is expected
+    assert is_object_not_found(body) is expected
 
 
 @pytest.mark.parametrize("groups, expected", [
@@ -636,8 +711,8 @@ needs_fake = pytest.mark.skipif(bool(FAKE_REASON) or not k8s.HAS_K8S,
 def fake_api():
     servers = []
 
-    def start(mode="native", tiers=True):
-        fake = FakeKubernetesAPI(mode=mode, tiers=tiers, schema_dir=crd_schema_dir())
+    def start(mode="native", tiers=True, calico_version="v3.32.1"):
+        fake = FakeKubernetesAPI(mode=mode, tiers=tiers, schema_dir=crd_schema_dir(), calico_version=calico_version)
         fake.start()
         servers.append(fake)
         return fake
@@ -738,3 +813,101 @@ def test_a_field_the_server_drops_is_reported():
     result = engine.apply_request(PruningClient(), request)
     assert result["changed"]
     assert "spec.mystery" in result["warnings"][0]
+
+
+# ------------------------------------------------------------------ the cluster's Calico release
+
+@pytest.mark.parametrize("text, expected", [
+    ("v3.21.6", (3, 21)), ("v3.32.1", (3, 32)), ("3.29.0", (3, 29)), ("v3.32.0-0.dev", (3, 32)),
+    ("", None), (None, None), ("master", None), ("v3", None),
+])
+def test_parse_calico_release(text, expected):
+    assert k8s.parse_calico_release(text) == expected
+
+
+CLUSTER_INFO_PATH = "/apis/projectcalico.org/v3/clusterinformations/default"
+
+
+@needs_fake
+@pytest.mark.parametrize("mode, release, expected", [
+    ("aggregated", "v3.21.6", (3, 21)), ("aggregated", "v3.32.1", (3, 32)), ("native", "v3.32.1", (3, 32))])
+def test_the_release_is_read_once_and_cached(fake_api, tmp_path, mode, release, expected):
+    fake = fake_api(mode, tiers=release != "v3.21.6", calico_version=release)
+    cache = str(tmp_path / "discovery.json")
+    assert k8s.connect(_auth_for(fake), cache_file=cache).calico_version() == expected
+    assert [r["path"] for r in fake.requests].count(CLUSTER_INFO_PATH) == 1
+    fake.clear_requests()
+    assert k8s.connect(_auth_for(fake), cache_file=cache).calico_version() == expected
+    assert CLUSTER_INFO_PATH not in [r["path"] for r in fake.requests]
+
+
+@needs_fake
+@pytest.mark.parametrize("mode, expected", [("aggregated", None), ("native", (3, 32))])
+def test_an_unreadable_release_means_the_newest_rules_or_what_native_crds_imply(fake_api, tmp_path, mode, expected):
+    fake = fake_api(mode)
+    fake.inject_fault(method="GET", path_prefix=CLUSTER_INFO_PATH, status=403, reason="Forbidden",
+                      message="clusterinformations.projectcalico.org \"default\" is forbidden", times=None)
+    client = k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    assert client.calico_version() == expected
+
+
+@needs_fake
+def test_a_stale_release_cache_expires(fake_api, tmp_path, monkeypatch):
+    fake = fake_api("aggregated", tiers=False, calico_version="v3.21.6")
+    cache = str(tmp_path / "d.json")
+    k8s.connect(_auth_for(fake), cache_file=cache).calico_version()
+    later = k8s.time.time() + k8s.CALICO_VERSION_CACHE_SECONDS + 1
+    monkeypatch.setattr(k8s.time, "time", lambda: later)
+    fake.clear_requests()
+    assert k8s.connect(_auth_for(fake), cache_file=cache).calico_version() == (3, 21)
+    assert CLUSTER_INFO_PATH in [r["path"] for r in fake.requests]
+
+
+@needs_fake
+def test_a_missing_object_reads_as_none_through_the_real_client(fake_api, tmp_path):
+    fake = fake_api("aggregated")
+    client = k8s.connect(_auth_for(fake), cache_file=str(tmp_path / "d.json"))
+    assert client.get("GlobalNetworkPolicy", "nope") is None
+    assert not engine.apply_request(client, gnp("nope"), state="absent")["changed"]
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"definition": {"kind": "IPPool"}}, True),
+    ({"definition": {"kind": "IPPool"}, "replace": False}, False),
+    ({"definition": None, "name": "p"}, False),
+    ({"name": "p", "replace": True}, True),
+    ({}, False),
+])
+def test_a_definition_is_applied_whole_unless_told_to_merge(params, expected):
+    assert engine.wants_replace(params) is expected
+
+
+# ------------------------------------------------------------------ diffs: the user's spelling, plain YAML data
+
+COURSE_NAMESPACE_SELECTOR = 'has(projectcalico.org/name) && projectcalico.org/name not in {"kube-system", "calico-system"}'
+
+
+def test_the_diff_shows_selectors_as_the_user_wrote_them():
+    client = StubClient()
+    request = gnp("default-app-policy", namespaceSelector=COURSE_NAMESPACE_SELECTOR, types=["Ingress", "Egress"],
+                  egress=[{"action": "Allow", "protocol": "UDP",
+                           "destination": {"selector": "k8s-app=='kube-dns'", "ports": ["53"]}}])
+    result = engine.apply_request(client, request)
+    after = result["diff"]["after"]["spec"]
+    assert after["namespaceSelector"] == COURSE_NAMESPACE_SELECTOR
+    assert after["egress"][0]["destination"]["selector"] == "k8s-app=='kube-dns'"
+    assert after["egress"][0]["destination"]["ports"] == [53]  # other canonical forms stay Calico's
+    respelled = "has(projectcalico.org/name)&&projectcalico.org/name not in {'calico-system','kube-system'}"
+    same = dict(request, spec=dict(request["spec"], namespaceSelector=respelled))
+    assert not engine.apply_request(client, same)["changed"]  # equivalent spelling: compared canonically
+
+
+def test_the_diff_is_plain_yaml_data():
+    yaml = pytest.importorskip("yaml")
+    client = StubClient([gnp("p", selector="all()", order=10.5, types=["Ingress"])])
+    result = engine.apply_request(client, gnp("p", selector="app == 'a'", order=7,
+                                              ingress=[{"action": "Allow", "protocol": "TCP",
+                                                        "destination": {"ports": ["80", "8000:8080"]}}]))
+    text = yaml.safe_dump(result["diff"], default_flow_style=False)  # refuses tuples, sets and objects
+    assert yaml.safe_load(text) == result["diff"]
+    assert "selector: app == 'a'" in text
