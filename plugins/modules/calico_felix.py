@@ -104,6 +104,7 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.felix_sett
     FELIX_FIELDS,
     closest_felix_field,
     felix_setting_problems,
+    field_exists,
 )
 
 ARGUMENT_SPEC = calico_argument_spec({
@@ -130,10 +131,15 @@ def _unknown_key_problems(settings):
 
 
 def settings_problems(params):
+    """Problems found before the cluster's release is known: names no release has, and values of the settings the
+    newest release has. A setting only older releases have is checked against the detected release later, when the
+    whole object is validated before writing."""
     settings = params.get("settings") or {}
-    if params.get("state") == "absent":
-        return _unknown_key_problems(settings)
-    return felix_setting_problems(settings, path="settings")
+    problems = _unknown_key_problems(settings)
+    if params.get("state") != "absent":
+        newest_release_settings = dict((key, value) for key, value in settings.items() if field_exists(key))
+        problems.extend(felix_setting_problems(newest_release_settings, path="settings"))
+    return problems
 
 
 def build_request(params):

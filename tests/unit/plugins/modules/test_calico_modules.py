@@ -116,6 +116,13 @@ def test_felix_names_are_left_to_the_release_rules():
     assert request["metadata"] == {"name": "global"}
 
 
+def test_felix_settings_of_older_releases_wait_for_the_detected_release():
+    # iptablesLockTimeout exists in v3.21.6 only; before the cluster is read the module cannot know which release
+    # runs, so it leaves that setting to the release-aware check of the whole object instead of refusing it.
+    request = calico_felix.build_request(params_for(calico_felix, settings={"iptablesLockTimeout": "10s"}))
+    assert request["spec"] == {"iptablesLockTimeout": "10s"}
+
+
 BGPPEER_CASES = [
     ("course-global-peer", dict(name="bgppeer-global-host1", peer_ip="198.19.15.254", as_number=64512),
      {"peerIP": "198.19.15.254", "asNumber": 64512}),
