@@ -11,7 +11,8 @@ if [ ! -x "$sbin/bird" ]; then
     echo "fetch-bird16: 'apt-get download bird' failed in $cache (run apt-get update first)" >&2
     exit 1
   }
-  dpkg -x "$(ls "$cache"/bird_*.deb | head -1)" "$cache/root"
+  debs=("$cache"/bird_*.deb)
+  dpkg -x "${debs[0]}" "$cache/root"
 fi
 "$sbin/bird" --version 2>&1 | grep -q '^BIRD version 1\.6' || {
   echo "fetch-bird16: $sbin/bird is not BIRD 1.6" >&2

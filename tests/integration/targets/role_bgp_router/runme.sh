@@ -10,8 +10,9 @@ while [ ! -f "$root/galaxy.yml" ]; do
   root="$(dirname "$root")"
 done
 [ "$(id -u)" = 0 ] || { echo "runme: role_bgp_router needs root for network namespaces" >&2; exit 1; }
-[ -x /usr/sbin/bird ] && /usr/sbin/bird --version 2>&1 | grep -q '^BIRD version 2' ||
-  { echo "runme: needs Debian's bird2 package (apt-get install bird2)" >&2; exit 1; }
+if ! /usr/sbin/bird --version 2>&1 | grep -q '^BIRD version 2'; then
+  echo "runme: needs Debian's bird2 package (apt-get install bird2)" >&2; exit 1
+fi
 bird16="$("$root/scripts/fetch-bird16.sh")"
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/role_bgp_router.XXXXXX")"

@@ -47,7 +47,7 @@ users:
 YAML
 printf 'not a real key\n' >"$out/controller/id_lab"
 
-play() { ansible-playbook -i inventory.yml workstation.yml -e "collection_root=$root" -e "output_dir=$out" "$@"; }
+play() { ansible-playbook -i inventory.yml workstation.yml -e "collection_root=$root" -e "output_dir=$out"; }
 set -x
 play
 play | tee "$out/second.log"
