@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The k3s role's install and settings tasks on the lab's three hosts (run locally), for both profiles: the binary
 # from a file:// release laid out like k3s's, checked by get_url against its sha256sum-<arch>.txt; config.yaml on
-# the current profile, flags in the unit on the course profile; a second run changes nothing; a binary whose digest
-# does not match the published one is refused.
+# the current profile, flags in the unit on the course profile; every unit parsed by systemd-analyze; a second
+# run changes nothing; a binary whose digest does not match the published one is refused.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root="$(pwd)"
@@ -39,6 +39,20 @@ for profile in current course; do
   play "$profile" | tee "$out/second.log"
   [ "$(grep -cE '^(control|node1|node2) +: .*changed=0 ' "$out/second.log")" = 3 ] ||
     { echo "runme: the second $profile run changed something" >&2; exit 1; }
+done
+
+# systemd itself parses every unit the role wrote: a root holding the distribution's units, the k3s binary at the
+# path the unit names, and the unit; any complaint (an unknown key, a bad value) fails the test.
+command -v systemd-analyze >/dev/null || { echo "runme: needs systemd-analyze (Debian package systemd)" >&2; exit 1; }
+for unit in "$out"/*/*/k3s.service; do
+  unit_root="$out/unit-root"
+  rm -rf "$unit_root" && mkdir -p "$unit_root/usr/lib/systemd" "$unit_root/usr/local/bin" "$unit_root/etc/systemd/system"
+  cp -a /usr/lib/systemd/system "$unit_root/usr/lib/systemd/"
+  printf '#!/bin/sh\n' >"$unit_root/usr/local/bin/k3s" && chmod +x "$unit_root/usr/local/bin/k3s"
+  cp "$unit" "$unit_root/etc/systemd/system/k3s.service"
+  complaints="$(systemd-analyze verify --man=no --root="$unit_root" /etc/systemd/system/k3s.service 2>&1)" ||
+    { echo "runme: systemd-analyze failed on $unit: $complaints" >&2; exit 1; }
+  [ -z "$complaints" ] || { echo "runme: systemd-analyze complains about $unit: $complaints" >&2; exit 1; }
 done
 
 # Refused download: the published digest does not match the asset (a fresh host directory).
