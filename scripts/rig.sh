@@ -47,16 +47,15 @@ preflight() {
 
 base() {
     local start; start=$(now)
-    BASE=$(bash "$ROOT/scripts/rig/base.sh")
+    BASE=$(bash "$ROOT/scripts/rig/base.sh") || return 1
     timing base "$start"
 }
 
 launch_one() {  # name netdef
-    local name=$1 netdef=$2 start; start=$(now)
+    local name=$1 netdef=$2 start rc=0; start=$(now)
     "$PY" "$ROOT/tests/rig/sample_user_data.py" "$name" "$(lab_address "$name")" "$netdef" "$RIG_DIR/id_ed25519.pub" \
         | "$MULTIPASS" launch 12 -n "$name" -c 1 -m 512M -d 2G --timeout "$RIG_LAUNCH_TIMEOUT" --cloud-init - \
-        >"$RIG_DIR/launch-$name.log" 2>&1
-    local rc=$?
+        >"$RIG_DIR/launch-$name.log" 2>&1 || rc=$?
     timing launch "$start" "$name"
     return $rc
 }
@@ -64,10 +63,10 @@ launch_one() {  # name netdef
 up() {
     preflight
     rm -f "$TIMINGS"
-    base
+    base || return 1
     local start; start=$(now)
-    "$PY" "$ROOT/tests/rig/riglib.py" up "$BASE" >/dev/null
-    [ -f "$RIG_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "$RIG_NAME" -f "$RIG_DIR/id_ed25519"
+    "$PY" "$ROOT/tests/rig/riglib.py" up "$BASE" >/dev/null || return 1
+    [ -f "$RIG_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "$RIG_NAME" -f "$RIG_DIR/id_ed25519" || return 1
     timing infra "$start"
     log "launching $RIG_GUESTS $RIG_TRAP_GUEST"
     start=$(now)
@@ -107,10 +106,10 @@ inventory() {
 ansible_ping() {
     local start; start=$(now)
     local inv; inv=$(inventory)
-    # shellcheck disable=SC1091
-    (. "$ROOT/scripts/dev-env.sh" >/dev/null && ip netns exec "$RIG_NAME" env ANSIBLE_HOST_KEY_CHECKING=False \
-        "$(command -v ansible)" rig -i "$inv" -m ping -o) >"$RIG_DIR/ansible-ping.log" 2>&1
-    local rc=$?
+    local ansible=$ROOT/.venv/bin/ansible rc=0
+    [ -x "$ansible" ] || ansible=$(command -v ansible)
+    ip netns exec "$RIG_NAME" env ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_CONFIG="$ROOT/ansible.cfg" \
+        "$ansible" rig -i "$inv" -m ping -o >"$RIG_DIR/ansible-ping.log" 2>&1 || rc=$?
     timing ansible_ping "$start"
     return $rc
 }
@@ -136,8 +135,11 @@ all() {
     local start; start=$(now)
     trap 'down' EXIT
     trap 'exit 130' INT TERM
-    up && check
-    local rc=$?
+    local rc=0
+    up || rc=$?
+    if [ -f "$RIG_DIR/rig.json" ]; then   # guests that failed to launch still get read and reported
+        check || rc=$?
+    fi
     log "rig run took $(echo "$(now) - $start" | bc | cut -d. -f1)s (rc $rc)"
     return $rc
 }
