@@ -109,7 +109,7 @@ ansible_ping() {
     local ansible=$ROOT/.venv/bin/ansible rc=0
     [ -x "$ansible" ] || ansible=$(command -v ansible)
     ip netns exec "$RIG_NAME" env ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_CONFIG="$ROOT/ansible.cfg" \
-        "$ansible" rig -i "$inv" -m ping -o >"$RIG_DIR/ansible-ping.log" 2>&1 || rc=$?
+        "$ansible" rig -i "$inv" -m ping >"$RIG_DIR/ansible-ping.log" 2>&1 || rc=$?
     timing ansible_ping "$start"
     return $rc
 }

@@ -21,10 +21,24 @@ for tool in debootstrap apt-ftparchive sha256sum; do
     command -v "$tool" >/dev/null || { echo "rig base: $tool is missing (apt-get install debootstrap apt-utils)" >&2; exit 1; }
 done
 here=$(cd "$(dirname "$0")" && pwd)
-key=$(printf '%s\n' "$RIG_SUITE" "$RIG_MIRROR" "$RIG_BASE_INCLUDE" "$RIG_BASE_PACKAGES" "$RIG_REPO_PACKAGES" \
-      | cat - "$here/base.sh" "$here/guest-files.sh" | sha256sum | cut -c1-16)
+# Bump when the way the base is built changes; the package lists are part of the key themselves.
+BASE_FORMAT=1
+key=$(printf '%s\n' "$BASE_FORMAT" "$RIG_SUITE" "$RIG_MIRROR" "$RIG_BASE_INCLUDE" "$RIG_BASE_PACKAGES" \
+      "$RIG_REPO_PACKAGES" | sha256sum | cut -c1-16)
 entry=$RIG_CACHE/base-$key
+guest_files_hash=$(sha256sum "$here/guest-files.sh" | cut -c1-16)
+
+# The rig's own adjustments (guest-files.sh) are cheap and re-applied to a cached base whenever they change, under a
+# lock, so editing them does not cost a new debootstrap. Never while guests of another rig use this base.
+refresh_guest_files() {
+    [ "$(cat "$1/guest-files" 2>/dev/null)" = "$guest_files_hash" ] && return 0
+    bash "$here/guest-files.sh" "$1/rootfs"
+    echo "$guest_files_hash" >"$1/guest-files"
+}
 if [ -f "$entry/complete" ]; then
+    exec 9>"$entry/.lock"
+    flock 9
+    refresh_guest_files "$entry"
     echo "$entry"
     exit 0
 fi
@@ -74,7 +88,7 @@ in_root apt-get clean
 umount "$root/proc"
 
 rm -f "$root/usr/sbin/policy-rc.d"
-bash "$here/guest-files.sh" "$root"
+refresh_guest_files "$work"
 t_total=$(( $(date +%s) - start ))
 printf '{"debootstrap_seconds": %d, "total_seconds": %d, "suite": "%s", "repo_packages": "%s"}\n' \
     "$t_debootstrap" "$t_total" "$RIG_SUITE" "$RIG_REPO_PACKAGES" >"$work/build.json"

@@ -12,8 +12,8 @@ real workstation, with real systems instead of QEMU VMs:
   ``<rig dir>/www/files``;
 - per guest: a network namespace ``<rig>-<guest>`` joined to the bridge by a veth pair whose guest end is ``ens3``
   with a 52:54:00 MAC, an overlayfs root on the one cached base, a NoCloud seed (user-data, meta-data,
-  network-config, vendor-data) in ``/var/lib/cloud/seed/nocloud``, and ``systemd-nspawn --boot`` detached
-  (this machine's PID 1 is not systemd, hence ``--register=no --keep-unit``).
+  network-config, vendor-data) in ``/var/lib/cloud/seed/nocloud``, and ``systemd-nspawn --boot`` detached, started
+  inside that namespace with nsenter (this machine's PID 1 is not systemd, hence ``--register=no --keep-unit``).
 
 Nothing here opens a connection to any address outside loopback and the rig's namespaces; the guests have no
 route out of the rig (the rig namespace has no uplink).
@@ -327,8 +327,13 @@ def guest_start(vm):
         return vm
     root = mount_root(vm, state["base"])
     netns = create_guest_netns(vm)
-    argv = ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--boot", "-D", root,
-            "--machine=" + vm["name"], "--network-namespace-path=/run/netns/" + netns,
+    # nspawn runs inside the guest's namespace (nsenter) rather than with --network-namespace-path: with that option
+    # systemd 252 mounts the guest's /sys from the host's namespace, so the guest's udev and cloud-init see (and
+    # net_setup_link re-addresses by index) the host's NICs instead of ens3.
+    argv = ["nsenter", "--net=/run/netns/" + netns, "--",
+            "systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--boot", "-D", root,
+            "--machine=" + vm["name"],
+            "--capability=CAP_NET_ADMIN",  # the guest owns its namespace; networkd needs it
             "--resolv-conf=off", "--timezone=off", "--link-journal=no", "--console=read-only"]
     vm["pid"] = spawn_detached(argv, os.path.join(instance_dir(vm["name"]), "console.log"))
     vm["started"] = time.time()
