@@ -133,6 +133,7 @@ down() {
 all() {
     preflight
     local start; start=$(now)
+    down   # leftovers of an earlier run that was killed before its own teardown
     trap 'down' EXIT
     trap 'exit 130' INT TERM
     local rc=0

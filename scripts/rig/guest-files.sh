@@ -74,10 +74,11 @@ if [ ! -e "$root/usr/libexec/netplan/generate.rig-real" ]; then
         --add /usr/libexec/netplan/generate
 fi
 cat >"$root/usr/libexec/netplan/generate" <<'WRAP'
-#!/bin/sh
+#!/bin/bash
 # rig: netplan's generator, then PermanentMACAddress= -> MACAddress= (a veth has no permanent MAC); see
-# scripts/rig/guest-files.sh in calicolab.ccol1
-/usr/libexec/netplan/generate.rig-real "$@" || exit $?
+# scripts/rig/guest-files.sh in calicolab.ccol1. argv[0] is passed on: netplan tells from it that systemd runs
+# it as a generator at boot.
+(exec -a "$0" /usr/libexec/netplan/generate.rig-real "$@") || exit $?
 root= previous=
 for arg in "$@"; do
     case $arg in --root-dir=*) root=${arg#--root-dir=} ;; esac

@@ -344,9 +344,18 @@ def guest_start(vm):
 def guest_stop(vm, seconds=GUEST_STOP_SECONDS):
     """An orderly shutdown: SIGTERM makes systemd-nspawn ask the guest's systemd to power off."""
     stop_pid(vm.get("pid"), root_dir(vm), seconds)
+    reset_nic(vm)
     vm["pid"] = None
     if load_instance(vm["name"]):
         save_instance(vm)
+
+
+def reset_nic(vm):
+    """A powered-off VM's NIC keeps no addresses; the guest's namespace outlives the guest here, so clear it."""
+    ns = guest_netns(vm["name"])
+    if netns_exists(ns):
+        run(["ip", "-n", ns, "link", "set", GUEST_NIC, "down"], check=False)
+        run(["ip", "-n", ns, "addr", "flush", "dev", GUEST_NIC], check=False)
 
 
 def guest_purge(vm):
