@@ -51,10 +51,10 @@ base() {
     timing base "$start"
 }
 
-launch_one() {  # name netdef
+launch_one() {  # name netdef; launched from inside the rig namespace, where the lab's Ansible runs
     local name=$1 netdef=$2 start rc=0; start=$(now)
     "$PY" "$ROOT/tests/rig/sample_user_data.py" "$name" "$(lab_address "$name")" "$netdef" "$RIG_DIR/id_ed25519.pub" \
-        | "$MULTIPASS" launch 12 -n "$name" -c 1 -m 512M -d 2G --timeout "$RIG_LAUNCH_TIMEOUT" --cloud-init - \
+        | ip netns exec "$RIG_NAME" "$MULTIPASS" launch 12 -n "$name" -c 1 -m 512M -d 2G --timeout "$RIG_LAUNCH_TIMEOUT" --cloud-init - \
         >"$RIG_DIR/launch-$name.log" 2>&1 || rc=$?
     timing launch "$start" "$name"
     return $rc

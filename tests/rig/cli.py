@@ -559,7 +559,24 @@ COMMANDS = {"version": cmd_version, "list": cmd_list, "ls": cmd_list, "info": cm
             "purge": cmd_purge, "get": cmd_get, "set": cmd_set}
 
 
+def in_host_mount_namespace(argv):
+    """Ansible runs inside `ip netns exec <rig>`, which gives it a mount namespace of its own (a slave of the host's,
+    with a /sys lacking cgroups): overlay mounts, `ip netns add` and nspawn would break or stay invisible there. Re-run
+    in the mount namespace of the rig's anchor process (the host's; PID 1's may not be open to us)."""
+    anchor = (riglib.rig_state() or {}).get("anchor_pid")
+    if not riglib.pid_alive(anchor, riglib.ANCHOR_MARKER):
+        return
+    try:
+        if os.readlink("/proc/self/ns/mnt") == os.readlink("/proc/%d/ns/mnt" % anchor):
+            return
+    except OSError:
+        return
+    os.execvp("nsenter", ["nsenter", "--mount=/proc/%d/ns/mnt" % anchor, "--", sys.executable,
+                          os.path.abspath(__file__)] + list(argv))
+
+
 def main(argv):
+    in_host_mount_namespace(argv)
     args = [a for a in argv if a not in ("-v", "-vv", "-vvv", "-vvvv", "--verbose")]
     if not args:
         sys.stdout.write("Usage: multipass [options] <command>\n(rig multipass, tests/rig/cli.py)\n")

@@ -39,6 +39,8 @@ FIRST_GUEST_OCTET = 10
 HTTP_PORT = 8080
 GUEST_NIC = "ens3"
 GUEST_STOP_SECONDS = 30
+# A do-nothing process in the host's mount namespace, for calls made from inside `ip netns exec` (see cli.py).
+ANCHOR_MARKER = "ccol1-rig-anchor:" + RIG_NAME
 
 
 class RigError(Exception):
@@ -161,6 +163,8 @@ def infra_up(base):
         write_text(hosts, "")
     state = {"name": RIG_NAME, "base": base, "bridge": BRIDGE, "gateway": GATEWAY,
              "repo_url": "http://%s:%d" % (GATEWAY, HTTP_PORT)}
+    state["anchor_pid"] = spawn_detached(["python3", "-c", "import signal; signal.pause()", ANCHOR_MARKER],
+                                         os.devnull)
     state["dnsmasq_pid"] = start_dnsmasq(hosts)
     state["http_pid"] = spawn_detached(
         ["python3", "-m", "http.server", str(HTTP_PORT), "--bind", GATEWAY, "--directory",
@@ -216,6 +220,7 @@ def infra_down():
     state = rig_state() or {}
     stop_pid(state.get("http_pid"), "http.server", 5)
     stop_pid(state.get("dnsmasq_pid"), "dnsmasq", 5)
+    stop_pid(state.get("anchor_pid"), ANCHOR_MARKER, 5)
     for name in os.listdir("/run/netns") if os.path.isdir("/run/netns") else []:
         if name == RIG_NAME or name.startswith(RIG_NAME + "-"):
             run(["ip", "netns", "del", name], check=False)
