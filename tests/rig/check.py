@@ -37,7 +37,7 @@ def run(argv, timeout=60):
     started = time.monotonic()
     try:
         result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, check=False)
         out = {"rc": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
     except subprocess.TimeoutExpired:
         out = {"rc": None, "stdout": "", "stderr": "timed out after %ds" % timeout}
@@ -142,8 +142,8 @@ def main():
     for check in report["checks"]:
         if not check["ok"]:
             print("FAIL %s: %s (%s)" % (check["guest"], check["check"], check["detail"]), file=sys.stderr)
-    print("rig check: %d/%d passed; report %s" % (sum(c["ok"] for c in report["checks"]), len(report["checks"]),
-                                                 args.report), file=sys.stderr)
+    passed = sum(check["ok"] for check in report["checks"])
+    print("rig check: %d/%d passed; report %s" % (passed, len(report["checks"]), args.report), file=sys.stderr)
     return 0 if report["ok"] else 1
 
 

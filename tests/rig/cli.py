@@ -86,8 +86,11 @@ def parse_options(args, spec):
         if not arg.startswith("-") or arg == "-":
             positional.append(arg)
             continue
-        flag, _, inline = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
-        inline = inline or None
+        if arg.startswith("--"):
+            flag, has_value, inline = arg.partition("=")
+            inline = inline if has_value else None
+        else:
+            flag, inline = arg[:2], arg[2:] or None
         if flag not in spec:
             raise CliError("Unknown option '%s'." % flag.lstrip("-"), 1)
         dest, takes_value = spec[flag]
@@ -235,7 +238,7 @@ def to_json(data):
 # ---------------------------------------------------------------- commands
 
 def cmd_version(args):
-    values, positional, _ = parse_options(args, {"--format": ("format", True)})
+    values, positional, dummy_dashes = parse_options(args, {"--format": ("format", True)})
     if positional:
         raise CliError("This command takes no arguments", 1)
     daemon = VERSION if riglib.rig_is_up() else None
@@ -248,7 +251,7 @@ def cmd_version(args):
 
 
 def cmd_list(args):
-    values, _, _ = parse_options(args, {"--format": ("format", True), "--snapshots": ("snapshots", False)})
+    values, dummy_positional, dummy_dashes = parse_options(args, {"--format": ("format", True), "--snapshots": ("snapshots", False)})
     fmt = check_format(values)
     connect("list")
     entries = [list_entry(vm) for vm in riglib.all_instances()]
@@ -265,7 +268,7 @@ def cmd_list(args):
 
 
 def cmd_info(args):
-    values, positional, _ = parse_options(args, {
+    values, positional, dummy_dashes = parse_options(args, {
         "--format": ("format", True), "--all": ("all", False), "--snapshots": ("snapshots", False),
         "--no-runtime-information": ("no_runtime", False)})
     if positional and values.get("all"):
@@ -282,8 +285,8 @@ def cmd_info(args):
 def info_table(name, entry):
     ips = entry["ipv4"] or ["--"]
     rows = [("Name:", name), ("State:", entry["state"]), ("IPv4:", ips[0])] + [("", ip) for ip in ips[1:]]
-    rows += [("Release:", entry["release"] or "--"), ("Image hash:", "%s (%s)" % (entry["image_hash"][:12],
-                                                                                   entry["image_release"])),
+    image = "%s (%s)" % (entry["image_hash"][:12], entry["image_release"])
+    rows += [("Release:", entry["release"] or "--"), ("Image hash:", image),
              ("CPU(s):", entry["cpu_count"] or "--"),
              ("Load:", " ".join(str(v) for v in entry["load"]) or "--"),
              ("Disk usage:", usage(entry["disks"]["sda1"])), ("Memory usage:", usage(entry["memory"])),
@@ -304,7 +307,7 @@ LAUNCH_SPEC = {"-n": ("name", True), "--name": ("name", True), "-c": ("cpus", Tr
 
 
 def cmd_launch(args, warnings):
-    values, positional, _ = parse_options(args, LAUNCH_SPEC)
+    values, positional, dummy_dashes = parse_options(args, LAUNCH_SPEC)
     if len(positional) > 1:
         raise CliError("Too many arguments supplied", 1)
     request = launch_request(values, warnings)
@@ -393,7 +396,7 @@ def network_config(mac):
 def names_or_all(command, args, extra=None):
     spec = {"--all": ("all", False)}
     spec.update(extra or {})
-    values, positional, _ = parse_options(args, spec)
+    values, positional, dummy_dashes = parse_options(args, spec)
     if positional and values.get("all"):
         raise CliError("Cannot specify name%s when --all option set" % ("s" if len(positional) > 1 else ""), 1)
     return values, positional
@@ -413,9 +416,9 @@ def cmd_start(args):
 
 
 def cmd_stop(args):
-    _, positional = names_or_all("stop", args, {"--time": ("time", True), "-t": ("time", True),
-                                                "--cancel": ("cancel", False), "-c": ("cancel", False),
-                                                "--force": ("force", False)})
+    options = {"--time": ("time", True), "-t": ("time", True), "--cancel": ("cancel", False),
+               "-c": ("cancel", False), "--force": ("force", False)}
+    dummy_values, positional = names_or_all("stop", args, options)
     connect("stop")
     for vm in select("stop", positional, allow_deleted=False):
         riglib.guest_stop(vm)
@@ -466,7 +469,7 @@ def cmd_recover(args):
 
 
 def cmd_purge(args):
-    _, positional, _ = parse_options(args, {})
+    dummy_values, positional, dummy_dashes = parse_options(args, {})
     if positional:
         raise CliError("This command takes no arguments", 1)
     connect("purge")
@@ -481,7 +484,7 @@ SETTING_RE = re.compile(r"^local\.(?P<name>.+)\.(?P<prop>cpus|memory|disk)$")
 
 
 def cmd_get(args):
-    _, positional, _ = parse_options(args, {"--raw": ("raw", False)})
+    dummy_values, positional, dummy_dashes = parse_options(args, {"--raw": ("raw", False)})
     if len(positional) != 1:
         raise CliError("Multiple settings not implemented yet. Please try again with either a single key or just "
                        "the `--keys` flag for now.", 1)
@@ -498,10 +501,10 @@ def cmd_get(args):
 
 
 def cmd_set(args):
-    _, positional, _ = parse_options(args, {})
+    dummy_values, positional, dummy_dashes = parse_options(args, {})
     if len(positional) != 1 or "=" not in positional[0]:
         raise CliError("Need exactly one key-value pair (in <key>=<value> form).", 1)
-    key, _, value = positional[0].partition("=")
+    key, dummy_sep, value = positional[0].partition("=")
     match = SETTING_RE.match(key)
     if not match:
         raise CliError("Unrecognized settings key: '%s'" % key, 2)
@@ -512,8 +515,8 @@ def cmd_set(args):
         if vm and state_of(vm) != "Stopped":
             reason = "Instance is deleted" if vm["deleted"] else "Instance must be stopped for modification"
         if reason:
-            raise CliError("Cannot update instance settings; instance: %s; reason: %s" % (match.group("name"),
-                                                                                           reason), 2)
+            raise CliError("Cannot update instance settings; instance: %s; reason: %s"
+                           % (match.group("name"), reason), 2)
         apply_setting(vm, key, match.group("prop"), value)
         riglib.save_instance(vm)
     return ""

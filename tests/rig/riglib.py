@@ -50,7 +50,7 @@ class RigError(Exception):
 # ---------------------------------------------------------------- small helpers
 
 def run(argv, check=True, **kwargs):
-    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False, **kwargs)
     if check and result.returncode != 0:
         raise RigError("%s failed (rc %d): %s" % (" ".join(argv), result.returncode, result.stderr.strip()))
     return result
@@ -193,7 +193,7 @@ def start_dnsmasq(hosts):
          "--dhcp-hostsfile=" + hosts, "--dhcp-leasefile=" + os.path.join(RIG_DIR, "dnsmasq.leases"),
          "--dhcp-option=option:router," + GATEWAY, "--dhcp-option=option:dns-server," + GATEWAY,
          "--log-facility=" + os.path.join(RIG_DIR, "dnsmasq.log"), "--log-dhcp"])
-    for _ in range(50):
+    for dummy_try in range(50):
         try:
             with open(pid_file) as handle:
                 return int(handle.read().strip())
@@ -406,8 +406,8 @@ def in_guest(vm, argv, user=None, cwd=None, stdin=None, capture=True, timeout=No
         command += env + ["HOME=/root", "sh", "-c", inner, "sh"] + list(argv)
     if capture:
         return subprocess.run(command, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
-    return subprocess.run(command, timeout=timeout)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, check=False)
+    return subprocess.run(command, timeout=timeout, check=False)
 
 
 def shell_quote(text):
@@ -439,7 +439,7 @@ def guest_path(vm, path):
     root = root_dir(vm)
     current = root
     parts = [part for part in path.split("/") if part]
-    for _ in range(40):
+    for dummy_step in range(40):
         if not parts:
             return current
         candidate = os.path.join(current, parts.pop(0))

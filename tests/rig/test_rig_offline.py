@@ -81,7 +81,7 @@ def test_sizes_take_k_m_g_only(text, size):
 def run_cli(tmp_path, *args):
     env = dict(os.environ, RIG_DIR=str(tmp_path / "rig"), RIG_NAME="ccol1-rig-offline-test")
     return subprocess.run([os.path.join(HERE, "multipass")] + list(args), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+                          stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, check=False)
 
 
 def test_without_a_rig_the_daemon_is_unreachable(tmp_path):
