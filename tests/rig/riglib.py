@@ -147,6 +147,7 @@ def infra_up(base):
     """Creates the rig namespace, bridge, DHCP/DNS and the package repository's HTTP server. Idempotent."""
     if rig_is_up():
         return rig_state()
+    stop_services(rig_state() or {})  # a half-up rig's survivors
     for sub in ("instances", "www/files"):
         os.makedirs(os.path.join(RIG_DIR, sub), exist_ok=True)
     if not netns_exists(RIG_NAME):
@@ -211,16 +212,19 @@ def reload_dhcp_hosts(instances):
         os.kill(state["dnsmasq_pid"], signal.SIGHUP)
 
 
+def stop_services(state):
+    stop_pid(state.get("http_pid"), "http.server", 5)
+    stop_pid(state.get("dnsmasq_pid"), "dnsmasq", 5)
+    stop_pid(state.get("anchor_pid"), ANCHOR_MARKER, 5)
+
+
 def infra_down():
     """Stops every guest, then the rig's services, and removes every namespace and mount of this rig."""
     for vm in all_instances():
         guest_stop(vm, seconds=10)
         unmount_root(vm)
         delete_guest_netns(vm["name"])
-    state = rig_state() or {}
-    stop_pid(state.get("http_pid"), "http.server", 5)
-    stop_pid(state.get("dnsmasq_pid"), "dnsmasq", 5)
-    stop_pid(state.get("anchor_pid"), ANCHOR_MARKER, 5)
+    stop_services(rig_state() or {})
     for name in os.listdir("/run/netns") if os.path.isdir("/run/netns") else []:
         if name == RIG_NAME or name.startswith(RIG_NAME + "-"):
             run(["ip", "netns", "del", name], check=False)
