@@ -46,11 +46,13 @@ fi
 mkdir -p "$RIG_CACHE"
 work=$(mktemp -d "$RIG_CACHE/build.XXXXXX")
 root=$work/rootfs
-cleanup() {
+cleanup() {  # must end with status 0: an EXIT trap's last status becomes the script's
+    local mount
     for mount in "$root/proc" "$root/sys" "$root/dev/pts" "$root/dev"; do
-        mountpoint -q "$mount" 2>/dev/null && umount -l "$mount"
+        if mountpoint -q "$mount" 2>/dev/null; then umount -l "$mount"; fi
     done
-    [ -n "${work:-}" ] && [ -d "$work" ] && rm -rf --one-file-system "$work"
+    if [ -n "${work:-}" ] && [ -d "$work" ]; then rm -rf --one-file-system "$work"; fi
+    return 0
 }
 trap cleanup EXIT
 
