@@ -4,7 +4,8 @@
 #   scripts/rig.sh up     base + rig namespace/bridge/DHCP/repository + the guests with the rig's sample user data
 #   scripts/rig.sh check  read every guest and write lab-report/rig.json; rc 1 when an expectation fails
 #   scripts/rig.sh down   stop every guest and remove the rig's namespaces, mounts and state (by PID and name)
-#   scripts/rig.sh all    up, check, down, bounded by RIG_TIMEOUT seconds; down also on failure (what `make rig` runs)
+#   scripts/rig.sh all    base (bounded by RIG_BASE_TIMEOUT), then up, check, down bounded by RIG_TIMEOUT seconds;
+#                         down also on failure or timeout (what `make rig` runs)
 # Needs root, debootstrap, systemd-container, dnsmasq-base, apt-utils, openssh-client. Nothing but Debian's mirror
 # (for the base build, once) is contacted; guests and Ansible talk only inside the rig's namespaces.
 set -euo pipefail
@@ -14,7 +15,8 @@ export RIG_NAME=${RIG_NAME:-ccol1-rig}
 export RIG_DIR=${RIG_DIR:-/var/lib/ccol1-rig/$RIG_NAME}
 RIG_GUESTS=${RIG_GUESTS:-control node1 node2 host1}
 RIG_TRAP_GUEST=${RIG_TRAP_GUEST:-trap1}   # empty: no trap guest
-RIG_TIMEOUT=${RIG_TIMEOUT:-600}
+RIG_TIMEOUT=${RIG_TIMEOUT:-600}             # the rig from a cached base: up, check, down
+RIG_BASE_TIMEOUT=${RIG_BASE_TIMEOUT:-900}   # a cold base build
 RIG_LAUNCH_TIMEOUT=${RIG_LAUNCH_TIMEOUT:-300}
 RIG_REPORT=${RIG_REPORT:-$ROOT/lab-report/rig.json}
 PY=${RIG_PYTHON:-/usr/bin/python3}
@@ -152,6 +154,10 @@ case ${1:-} in
     down) down ;;
     all)
         if [ -z "${RIG_BOUNDED:-}" ]; then
+            # A cold base (debootstrap from Debian's mirror) is built once, under its own bound; the rig itself then
+            # runs under RIG_TIMEOUT.
+            preflight
+            timeout --signal=TERM --kill-after=30 "$RIG_BASE_TIMEOUT" bash "$ROOT/scripts/rig/base.sh" >/dev/null
             RIG_BOUNDED=1 exec timeout --signal=TERM --kill-after=60 "$RIG_TIMEOUT" "$0" all
         fi
         all ;;
