@@ -1,8 +1,11 @@
 # Two entry points, both self-contained on a fresh machine (they create .venv and fetch what they need).
-.PHONY: lab test sanity units integration lint build clean
+.PHONY: lab rig test sanity units integration lint build clean
 
 lab:  ## set up, then build the whole lab and run every course lab (needs Multipass)
 	bash -c '. scripts/dev-env.sh && ansible-playbook site.yml'
+
+rig:  ## real Debian guests (nspawn) behind a rig-backed multipass: up, check, down; writes lab-report/rig.json (root)
+	bash scripts/rig.sh all
 
 test:  ## set up, then run every test stage (sanity, units, integration, lint, build, molecule)
 	bash scripts/test-all.sh
