@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test the collection has, the way CI does, and exits non-zero if any stage fails.
-# Usage: scripts/test-all.sh [stage ...]   (stages: changelog sanity units integration lint build molecule)
+# Usage: scripts/test-all.sh [stage ...]   (stages: changelog sanity units integration lint build molecule rig)
 # CCOL1_TEST_TARGETS="tests/unit/plugins/module_utils/_calico/" (a folder ends in /) narrows units/integration to those paths or targets.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/dev-env.sh" || exit 1
@@ -51,8 +51,11 @@ stage_molecule() {
   return $status
 }
 
+# The lab rig boots real Debian guests (root, network namespaces); it runs from the checkout, not the copy.
+stage_rig() { (cd "$CCOL1_ROOT" && bash scripts/rig.sh all); }
+
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(changelog sanity units integration lint build molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(changelog sanity units integration lint build molecule rig)
 
 copy_collection || exit 1
 install_get_pip_standin
