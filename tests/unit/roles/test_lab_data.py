@@ -539,3 +539,22 @@ def test_patches_need_a_body_and_removals_none():
     problems = _problems(lab)
     assert any("reset.patch[0]: a patch needs a body" in problem for problem in problems)
     assert any("reset.remove[0]: a removal names an object only" in problem for problem in problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The roles' knobs: every default documented in every entry point's argument spec, and nothing more
+
+@pytest.mark.parametrize("role", OWN_LABS)
+def test_every_default_is_in_the_argument_specs(role):
+    defaults = _yaml_file(ROLES / role / "defaults" / "main.yml")
+    specs = _yaml_file(ROLES / role / "meta" / "argument_specs.yml")["argument_specs"]
+    assert set(specs) == {"main", "verify", "reset"}
+    for entry_point, spec in specs.items():
+        options = spec.get("options", {})
+        assert set(options) == set(defaults), entry_point
+        for name, option in options.items():
+            assert name.startswith(role + "_"), name
+            if "default" in option:
+                assert option["default"] == defaults[name], name
+            else:
+                assert "{{" in str(defaults[name]), "%s: a literal default belongs in the spec" % name
