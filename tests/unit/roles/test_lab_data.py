@@ -9,9 +9,12 @@ ends as calico_reachability names them, that `parse` is a calicolab.ccol1 probe 
 check's `that` parses as a Jinja expression whose filters and tests exist and whose variables are the ones the
 runner provides (`parsed`, `lab_addresses`, and `lab_facts` entries kept by an earlier check's `fact`).
 
-Extensions to LAB_DATA.md accepted here (and listed in the report of issue 9's lab work): a check's optional
-``fact: NAME`` (its parsed output becomes ``lab_facts.NAME`` for later checks of the same lab) and a flow's
-optional ``retries``/``delay`` (only where the course says to wait, as for checks).
+Beyond LAB_DATA.md this accepts what the runner's draft argument spec (roles/lab_runner) accepts: parse
+``text``/``lines``/``yaml``, a flow's ``icmp`` and protocol defaulting to TCP, probe ``name``/``path``/``container``
+and tool ``dig``, ``run: {command}`` alone (on the workstation), ``run.become``, ``reset.apply``, a
+nodeport flow's ``port`` taken from its destination, and ``retries``/``delay`` on any outcome; and one extension the
+pod connectivity lab needs: a check's ``fact: NAME`` keeps its parsed output as ``lab_facts.NAME`` for the later
+checks of the same lab.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +27,6 @@ from pathlib import Path
 
 import jinja2
 import pytest
-import yaml
 from jinja2 import meta, nodes
 
 from ansible.parsing.dataloader import DataLoader
@@ -39,17 +41,18 @@ ROLES = COLLECTION_ROOT / "roles"
 NOT_LABS = {"lab_runner", "lab_vms"}
 
 PROBE_PARSERS = set(FilterModule().filters()) - {"probe_outcome"}
-PARSE_CHOICES = PROBE_PARSERS | {"json"}
+PARSE_CHOICES = PROBE_PARSERS | {"json", "yaml", "text", "lines"}
 RUNNER_VARIABLES = {"parsed", "lab_facts", "lab_addresses"}
 
 SRC_KINDS = {"pod", "ip", "host"}
 DST_KINDS = SRC_KINDS | {"service", "nodeport"}
 PROTOCOLS = {"TCP", "UDP", "SCTP", "ICMP"}
-PROBE_TOOLS = {"curl", "nc", "ping"}
+PROBE_TOOLS = {"curl", "nc", "ping", "dig"}
+PROBE_KEYS = {"tool", "timeout", "name", "path", "container"}
 
 LAB_KEYS = {"name", "title", "steps", "reset"}
 STEP_KEYS = {"name", "title", "apply", "patch", "remove", "actions", "outcomes"}
-FLOW_KEYS = {"description", "kind", "src", "dst", "protocol", "port", "expected", "probe", "internet",
+FLOW_KEYS = {"description", "kind", "src", "dst", "protocol", "port", "icmp", "expected", "probe", "internet",
              "retries", "delay"}
 CHECK_KEYS = {"description", "kind", "run", "parse", "that", "expected", "retries", "delay", "fact"}
 
@@ -73,9 +76,10 @@ def _trusted(value):
 
 
 def _yaml_file(path):
+    """A YAML file read by Ansible's own loader (libyaml where present), as a play reads vars files."""
     if not path.is_file():
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return DataLoader().load_from_file(str(path), cache="none", trusted_as_template=True) or {}
 
 
 def lab_roles():
@@ -200,7 +204,9 @@ class LabChecker(object):
     def _reset(self, where, reset):
         if not self._is_dict(where, reset):
             return
-        self._known_keys(where, reset, {"remove", "patch"})
+        self._known_keys(where, reset, {"apply", "remove", "patch"})
+        for index, item in enumerate(self._list(where + ".apply", reset.get("apply", []))):
+            self._apply_item("%s.apply[%d]" % (where, index), item)
         for index, item in enumerate(self._list(where + ".remove", reset.get("remove", []))):
             self._object_ref("%s.remove[%d]" % (where, index), item, body=False)
         for index, item in enumerate(self._list(where + ".patch", reset.get("patch", []))):
@@ -230,19 +236,21 @@ class LabChecker(object):
     def _flow(self, where, flow):
         self._flow_end(where + ".src", flow.get("src"), SRC_KINDS)
         self._flow_end(where + ".dst", flow.get("dst"), DST_KINDS)
-        protocol = flow.get("protocol")
+        protocol = flow.get("protocol", "TCP")
         if protocol not in PROTOCOLS:
             self.fail(where + ".protocol", "must be one of %s, got %r" % (sorted(PROTOCOLS), protocol))
-        if protocol != "ICMP" or "port" in flow:
+        takes_node_port = isinstance(flow.get("dst"), dict) and "nodeport" in flow["dst"]
+        if "port" in flow or not (protocol == "ICMP" or takes_node_port):
             self._port(where + ".port", flow.get("port"))
         if "internet" in flow and not isinstance(flow["internet"], bool):
             self.fail(where + ".internet", "must be true or false, got %r" % (flow["internet"],))
         probe = flow.get("probe")
         if self._is_dict(where + ".probe", probe):
-            self._known_keys(where + ".probe", probe, {"tool", "timeout"})
+            self._known_keys(where + ".probe", probe, PROBE_KEYS)
             if probe.get("tool") not in PROBE_TOOLS:
                 self.fail(where + ".probe.tool", "must be one of %s, got %r" % (sorted(PROBE_TOOLS), probe.get("tool")))
-            self._count(where + ".probe.timeout", probe.get("timeout"))
+            if "timeout" in probe:
+                self._count(where + ".probe.timeout", probe["timeout"])
 
     def _flow_end(self, where, end, kinds):
         if not self._is_dict(where, end) or len(end) != 1:
@@ -270,7 +278,7 @@ class LabChecker(object):
     def _check(self, where, check):
         self._run(where + ".run", check.get("run"))
         if check.get("parse") not in PARSE_CHOICES:
-            self.fail(where + ".parse", "%r is not json or a calicolab.ccol1 probe filter (%s)"
+            self.fail(where + ".parse", "%r is not json, yaml, text, lines or a calicolab.ccol1 probe filter (%s)"
                       % (check.get("parse"), ", ".join(sorted(PROBE_PARSERS))))
         if self._text(where + ".that", check.get("that")):
             for problem in expression_problems(check["that"], self.facts):
@@ -287,15 +295,21 @@ class LabChecker(object):
     def _run(self, where, run):
         if not self._is_dict(where, run):
             return
-        if set(run) == {"host", "command"}:
-            self._text(where + ".host", run["host"])
-            self._text(where + ".command", run["command"])
-        elif set(run) == {"kubectl"}:
+        if "become" in run and not isinstance(run["become"], bool):
+            self.fail(where + ".become", "must be true or false, got %r" % (run["become"],))
+        keys = set(run) - {"become"}
+        if keys in ({"host", "command"}, {"command"}):
+            if "host" in run:
+                self._text(where + ".host", run["host"])
+            command = run["command"]
+            if not (isinstance(command, list) and command and all(isinstance(arg, str) for arg in command)):
+                self._text(where + ".command", command)
+        elif keys == {"kubectl"}:
             argv = run["kubectl"]
             if not isinstance(argv, list) or not argv or not all(isinstance(arg, str) and arg for arg in argv):
                 self.fail(where + ".kubectl", "must be a non-empty list of arguments (strings), got %r" % (argv,))
         else:
-            self.fail(where, "must be {host, command} or {kubectl: [args]}, got keys %s" % sorted(run))
+            self.fail(where, "must be {host, command}, {command} (on the workstation) or {kubectl: [args]}, got keys %s" % sorted(run))
 
     # -- kinds
 
@@ -503,14 +517,17 @@ def test_a_well_formed_lab_has_no_problems():
     (_flow(expected="yes"), "expected: must be true or false"),
     (_flow(probe={"tool": "telnet", "timeout": 3}), "probe.tool: must be one of"),
     (_flow(src={"ip": "198.19.15.300"}), "is not an IP address"),
-    (_check(parse="ip_neighbours"), "is not json or a calicolab.ccol1 probe filter"),
+    (_check(parse="ip_neighbours"), "or a calicolab.ccol1 probe filter"),
+    (_flow(protocol="GRE"), "protocol: must be one of"),
+    (_flow(probe={"tool": "nc", "timeout": 0}), "probe.timeout: must be a whole number"),
+    (_check(run={"host": "node1", "command": "ip route", "become": "yes"}), "run.become: must be true or false"),
     (_check(that="parsed |"), "is not a Jinja expression"),
     (_check(that="parsed | no_such_filter"), "no filter named 'no_such_filter'"),
     (_check(that="parsed | select('no_such_test') | list"), "no test named 'no_such_test'"),
     (_check(that="parsed | community.general.json_query('a')"), "which requirements.yml does not list"),
     (_check(that="parsed == wanted"), "uses ['wanted']"),
     (_check(that="lab_facts.later | length"), "no earlier check keeps"),
-    (_check(run={"host": "node1"}), "must be {host, command} or {kubectl: [args]}"),
+    (_check(run={"host": "node1"}), "must be {host, command}, {command} (on the workstation) or {kubectl"),
     (_check(retries=0), "retries: must be a whole number of at least 1"),
     (_check(src={"ip": "198.19.15.254"}), "unknown keys ['src']"),
     ({"kind": "probe", "description": "d", "expected": True}, "kind: must be flow or check"),
