@@ -19,6 +19,21 @@ for tool in cloud-init netplan; do
   command -v "$tool" >/dev/null || { echo "runme: $tool is missing (apt-get install cloud-init netplan.io)" >&2; exit 1; }
 done
 
+# ansible-test points ANSIBLE_COLLECTIONS_PATH at its copy of this collection alone; the role also needs
+# community.crypto (a galaxy.yml dependency). Where it cannot be found, add the dev-env's cache (.cache/collections
+# beside the .venv whose bin folder is on PATH), still behind the copy under test.
+if ! ansible-doc -t module community.crypto.openssh_keypair >/dev/null 2>&1; then
+  IFS=: read -r -a path_dirs <<<"$PATH"
+  for dir in "${path_dirs[@]}"; do
+    deps="$(dirname "$(dirname "$dir")")/.cache/collections"
+    if [ -d "$deps/ansible_collections/community/crypto" ]; then
+      export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:+$ANSIBLE_COLLECTIONS_PATH:}$deps"
+      break
+    fi
+  done
+fi
+ansible-doc -t module community.crypto.openssh_keypair >/dev/null || { echo "runme: community.crypto is missing" >&2; exit 1; }
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 PATH="$root/tests/fake_multipass:$PATH"
@@ -116,6 +131,13 @@ if play lab_vms.yml -e lab_profile=nightly > "$work/bad-profile.log" 2>&1; then 
 grep -q 'lab_profile nightly is not one of' "$work/bad-profile.log"
 [ "$(grep -c '"mutating": true' "$FAKE_MULTIPASS_STATE/calls.jsonl" 2>/dev/null || true)" -eq 0 ]
 
+# Check mode on a machine without the lab writes nothing (no keys, no launch) and says what a run would do.
+export FAKE_MULTIPASS_STATE="$work/state-check"
+rm -rf "$work/lab"
+play lab_vms.yml --check > "$work/check-fresh.log"
+grep -q 'a real run generates them and launches control, node1, node2, host1' "$work/check-fresh.log"
+[ ! -e "$work/lab" ] && [ "$(mutating_calls)" -eq 0 ]
+
 # Where Multipass is missing, the role says so at once and names what to do instead.
 if ANSIBLE_INVENTORY_UNPARSED_FAILED=0 FAKE_MULTIPASS_DAEMON_DOWN=1 play lab_vms.yml > "$work/down.log" 2>&1; then cat "$work/down.log"; exit 1; fi
 grep -q 'This lab needs Multipass' "$work/down.log"
@@ -134,6 +156,12 @@ play lab_stop.yml > "$work/stop.log"
 before="$(mutating_calls)"
 play lab_stop.yml > "$work/stop2.log"
 [ "$(recap_changed "$work/stop2.log")" -eq 0 ] && [ "$(mutating_calls)" -eq "$before" ]
+
+# Check mode with the VMs stopped predicts the start and starts nothing (not even through `multipass exec`).
+before="$(mutating_calls)"
+play lab_vms.yml --check > "$work/check-stopped.log"
+[ "$(recap_changed "$work/check-stopped.log")" -gt 0 ] && [ "$(mutating_calls)" -eq "$before" ]
+[ "$(multipass list --format json | python -c 'import json,sys; print(sorted({v["state"] for v in json.load(sys.stdin)["list"]}))')" = "['Stopped']" ]
 
 before_lines="$(wc -l < "$FAKE_MULTIPASS_STATE/calls.jsonl")"
 play lab_start.yml > "$work/start.log"
