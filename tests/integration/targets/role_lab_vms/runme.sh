@@ -46,7 +46,6 @@ PATH="$root/tests/fake_multipass:$PATH"
 export PATH
 unset FAKE_MULTIPASS_VERSION FAKE_MULTIPASS_DAEMON_DOWN
 export ANSIBLE_INVENTORY_UNPARSED_FAILED=1
-PYTHON="$(command -v python)"
 cat > "$work/local.yml" <<'YAML'
 all:
   hosts:
@@ -186,7 +185,7 @@ multipass launch -n other-project 24.04
 play lab_destroy.yml -e confirm=yes > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log"; exit 1; }
 [ "$(multipass list --format json | python -c 'import json,sys; print([v["name"] for v in json.load(sys.stdin)["list"]])')" = "['other-project']" ]
 [ ! -e "$work/lab/.lab/ssh/id_ed25519" ]
-! grep '"command": "delete"' "$FAKE_MULTIPASS_STATE/calls.jsonl" | grep -q -- '--all'
+if grep '"command": "delete"' "$FAKE_MULTIPASS_STATE/calls.jsonl" | grep -q -- '--all'; then exit 1; fi
 
 # A VM with a lab name but without the lab marker is refused, never deleted. (A fresh state: the fake keeps a
 # purged VM's user data and would serve it to a new VM of the same name.)
