@@ -7,9 +7,13 @@ What it reproduces, and from where
   and `rbac.authorization.k8s.io/v1` ClusterRole, ClusterRoleBinding (cluster-scoped), Role, RoleBinding.
   The Tigera operator manifests (`tigera-operator.yaml` of Calico v3.21.6 and v3.32.1) consist of a Namespace,
   a ServiceAccount, RBAC objects, CRDs and a Deployment.
-* Status subresource of Deployment (`pkg/registry/apps/deployment/strategy.go` PrepareForUpdate /
-  statusStrategy.PrepareForUpdate): a write to the main resource keeps the stored status; a `/status` write
-  changes only the status. `metadata.generation` is 1 on create and is bumped when the spec changes.
+* Status subresources (`pkg/registry/apps/deployment/strategy.go`, `apiextensions-apiserver/pkg/registry/
+  customresourcedefinition/strategy.go`, and the node, service and namespace strategies: PrepareForUpdate): a
+  write to the main resource keeps the stored status (so applying a CRD file that carries an empty `status:`, as
+  controller-gen wrote them for the v3.21 operator, leaves the CRD Established); a `/status` write changes only
+  the status; a created Deployment starts without status, a created CRD is Established at once (the
+  apiextensions controllers' NamesAccepted and Established conditions, `pkg/controller/establish`). `metadata.generation` is 1 on create and is
+  bumped when the spec changes (Deployment, CRD).
 * Deployment defaults (`pkg/apis/apps/v1/defaults.go` SetDefaults_Deployment and `pkg/apis/core/v1/defaults.go`
   for the pod template): replicas 1, strategy RollingUpdate 25%/25%, revisionHistoryLimit 10,
   progressDeadlineSeconds 600; pod restartPolicy Always, dnsPolicy ClusterFirst, schedulerName default-scheduler,
@@ -49,14 +53,19 @@ ANNOTATIONS_LIMIT = 262144
 NODE_PORT_RANGE = (30000, 32767)
 SERVICE_CIDR = ipaddress.ip_network("198.19.32.0/20")
 GENERATION_KINDS = ("Deployment", "CustomResourceDefinition")
+# Kinds with a `/status` subresource in kube-apiserver: a write to the main resource keeps the stored status.
+STATUS_KINDS = ("Deployment", "CustomResourceDefinition", "Node", "Service", "Namespace")
+RESET_STATUS_ON_CREATE = ("Deployment", "CustomResourceDefinition")
 
 
 def admit_builtin(resource, obj, old, subresource, store):
     """Return (object to store, [(field, reason, message)]) for a write of a built-in kind."""
-    if resource.status_subresource and old is not None:
+    if (resource.status_subresource or resource.kind in STATUS_KINDS) and old is not None:
         obj = keep_status_rules(obj, old, subresource)
-    elif resource.status_subresource and subresource is None:
+    elif resource.kind in RESET_STATUS_ON_CREATE and subresource is None:
         obj.pop("status", None)
+        if resource.kind == "CustomResourceDefinition":
+            establish(obj)
     causes = list(annotation_errors(obj))
     try:
         if resource.kind == "Deployment" and subresource is None:
@@ -87,6 +96,15 @@ def keep_status_rules(obj, old, subresource):
     else:
         obj.pop("status", None)
     return obj
+
+
+def establish(crd):
+    """What the apiextensions controllers write at once for a CRD whose names are free (no conflicts here)."""
+    spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
+    stored = [v.get("name") for v in spec.get("versions") or [] if isinstance(v, dict) and v.get("storage")]
+    crd["status"] = {"acceptedNames": spec.get("names"), "storedVersions": stored,
+                     "conditions": [{"type": "NamesAccepted", "status": "True", "reason": "NoConflicts"},
+                                    {"type": "Established", "status": "True", "reason": "InitialNamesAccepted"}]}
 
 
 def bump_generation(obj, old):
