@@ -52,6 +52,7 @@ run_profile() {
   ansible-playbook "${common[@]}" check_no_writes.yml
 
   ansible-playbook "${common[@]}" failures.yml
+  ansible-playbook "${common[@]}" reset.yml
 }
 
 run_profile current v3.32.1 "$@"
