@@ -33,9 +33,10 @@ run_profile() {
     | "$(fake_python)" -c 'import json, sys; print(json.dumps([l.strip() for l in sys.stdin if l.strip()]))')"
   local common=(-i inventory.yml -e "lab_kubeconfig=$FAKE_KUBECONFIG" -e "api_url=$FAKE_URL"
     -e "fake_tasks=$FAKE_TASKS" -e "calico_install_version=$version" -e "test_version=$version"
-    -e "{\"calico_install_operator_manifest_files\": $manifests}" -e calico_install_expected_nodes=3)
+    -e "{\"calico_install_operator_manifest_files\": $manifests}")
+  # For the install runs only: failures.yml sets its own (extra vars would override them).
   local timeouts=(-e calico_install_poll_interval=1 -e calico_install_status_timeout=60
-    -e calico_install_nodes_timeout=60)
+    -e calico_install_nodes_timeout=60 -e calico_install_expected_nodes=3)
 
   ansible-playbook "${common[@]}" prepare.yml
   "$(fake_python)" "$root/tests/fake_k8s_api/controllers.py" "$FAKE_URL" --delay 3 --timeout 300 \
