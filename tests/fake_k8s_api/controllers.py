@@ -141,7 +141,7 @@ def roll_out(api, namespace, state, delay, limit):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("url")
     parser.add_argument("--delay", type=float, default=3.0, help="seconds between seeing an object and its status")
     parser.add_argument("--namespace", default="yaobank", help="where Deployments are rolled out")

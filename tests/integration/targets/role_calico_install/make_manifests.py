@@ -2,7 +2,9 @@
 
 v3.32.1 ships two files (operator-crds.yaml with the CRDs, tigera-operator.yaml without any); v3.21.6 ships one
 tigera-operator.yaml with the CRDs inside (shared/reference/lab-roles-facts.md section 2). The CRDs are the
-upstream operator CRDs of that version from the shared reference folder, unmodified; the rest is files/operator-shape.yaml.
+upstream operator CRDs of that version from the shared reference folder, unmodified; the rest is ours: the files in
+files/operator-shape/ (the non-CRD kinds of upstream's tigera-operator.yaml, in its order: Namespace, ServiceAccount,
+RBAC, Deployment), written for this test.
 Prints the written paths, one per line, in apply order.
 """
 import sys
@@ -24,9 +26,10 @@ def crd_text(schema_dir, version):
 def main(schema_dir, version, out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    shape = (Path(__file__).parent / "files" / "operator-shape.yaml").read_text()
+    parts = sorted((Path(__file__).parent / "files" / "operator-shape").glob("*.yaml"))
+    shape = "".join(part.read_text() for part in parts)
     if version == "v3.21.6":
-        files = [("tigera-operator.yaml", crd_text(schema_dir, version) + "---\n" + shape)]
+        files = [("tigera-operator.yaml", crd_text(schema_dir, version) + shape)]
     else:
         files = [("operator-crds.yaml", crd_text(schema_dir, version)), ("tigera-operator.yaml", shape)]
     for name, text in files:
