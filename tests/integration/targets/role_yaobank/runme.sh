@@ -11,6 +11,23 @@ while [ ! -f "$root/galaxy.yml" ]; do
 done
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
+# The roles use kubernetes.core and ansible.utils. ansible-test narrows the collection path to this collection and
+# passes no variables but PATH and a few others, so find the dependencies scripts/dev-env.sh installed beside the
+# .venv whose bin/ is on PATH, and add them after this copy of calicolab.ccol1.
+dependency_collections() {
+  local entry entries
+  IFS=: read -r -a entries <<<"$PATH"
+  for entry in "${CCOL1_COLLECTIONS:-}" "${entries[@]/%//../../.cache/collections}"; do
+    if [ -n "$entry" ] && [ -d "$entry/ansible_collections/kubernetes/core" ]; then
+      (cd "$entry" && pwd)
+      return 0
+    fi
+  done
+  return 1
+}
+deps="$(dependency_collections)" ||
+  { echo "runme: kubernetes.core is not installed: source scripts/dev-env.sh first" >&2; exit 1; }
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:+$ANSIBLE_COLLECTIONS_PATH:}$deps"
 
 HELPER_PIDS=()
 stop_helpers() {
@@ -38,9 +55,9 @@ ansible-playbook "${common[@]}" prepare.yml
 ansible-playbook "${common[@]}" "${run[@]}" "$root/playbooks/yaobank.yml" "$@"
 ansible-playbook "${common[@]}" check_deployed.yml
 
-ansible-playbook "${common[@]}" ../role_calico_install/snapshot.yml
+ansible-playbook "${common[@]}" "$root/tests/integration/targets/role_calico_install/snapshot.yml"
 ansible-playbook "${common[@]}" "${run[@]}" "$root/playbooks/yaobank.yml" "$@" | tee "$FAKE_WORK/second.log"
 grep -E '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' "$FAKE_WORK/second.log"
-ansible-playbook "${common[@]}" ../role_calico_install/check_no_writes.yml
+ansible-playbook "${common[@]}" "$root/tests/integration/targets/role_calico_install/check_no_writes.yml"
 
 ansible-playbook "${common[@]}" failures.yml
