@@ -48,7 +48,7 @@ run_profile() {
   unset FAKE_K8S_OPERATOR_VERSION
   manifests="$("$(fake_python)" make_manifests.py "$(fake_schema_dir)" "$version" "$FAKE_WORK/$profile/manifests" \
     | "$(fake_python)" -c 'import json, sys; print(json.dumps([l.strip() for l in sys.stdin if l.strip()]))')"
-  local common=(-i inventory.yml -e "lab_kubeconfig=$FAKE_KUBECONFIG" -e "api_url=$FAKE_URL"
+  local common=(-i inventory.yml -e "lab_kubeconfig=$FAKE_KUBECONFIG" -e "api_url=$FAKE_URL" -e "collection_root=$root"
     -e "fake_tasks=$FAKE_TASKS" -e "calico_install_version=$version" -e "test_version=$version"
     -e "{\"calico_install_operator_manifest_files\": $manifests}")
   # For the install runs only: failures.yml sets its own (extra vars would override them).
