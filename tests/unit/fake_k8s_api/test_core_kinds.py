@@ -62,8 +62,8 @@ def test_untagged_image_is_pulled_always(api):
 
 def test_spec_change_bumps_generation_and_status_survives_main_writes(api):
     call(api, "PATCH", DEPLOYMENTS + "/x?fieldManager=t", deployment(1), APPLY)
-    status, _patched = call(api, "PATCH", DEPLOYMENTS + "/x/status", {"status": {"observedGeneration": 1, "replicas": 1}},
-                     "application/merge-patch+json")
+    status_patch = {"status": {"observedGeneration": 1, "replicas": 1}}
+    status, _patched = call(api, "PATCH", DEPLOYMENTS + "/x/status", status_patch, "application/merge-patch+json")
     assert status == 200
     _status, scaled = call(api, "PATCH", DEPLOYMENTS + "/x?fieldManager=t", deployment(3), APPLY)
     assert scaled["metadata"]["generation"] == 2
@@ -117,9 +117,9 @@ def test_applying_a_crd_with_an_empty_status_keeps_it_established(api):
 
 
 def test_rbac_kinds_are_served(api):
-    status, _created = call(api, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-                     {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"},
-                      "rules": []})
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"},
+            "rules": []}
+    status, _created = call(api, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", role)
     assert status == 201
 
 
