@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from . import core_kinds, operator_kinds  # the lab roles' kinds (core_kinds.py, operator_kinds.py)
+
 NATIVE_V3_FILE = "projectcalico.org_v3_native-crds_v3.32.1.yaml"
 CRD_V1_FILE = "crd.projectcalico.org_v1_v3.32.1.yaml"
 OPERATOR_FILES = ("operator.tigera.io_installations_v3.32.1.yaml", "operator.tigera.io_apiservers_v3.32.1.yaml",
@@ -118,10 +120,10 @@ def build_catalog(schema_dir, mode, tiers):
     """Every resource served in `mode`, as a list of ResourceType."""
     if schema_dir is None or not Path(schema_dir).is_dir():
         raise SchemaFilesMissing("fake_k8s_api: CRD schema folder %r not found" % (schema_dir,))
-    catalog = [ResourceType(*row) for row in BUILTINS]
+    catalog = [ResourceType(*row) for row in BUILTINS + core_kinds.EXTRA_BUILTINS]
     if mode == "none":
         return catalog
-    for filename in OPERATOR_FILES:
+    for filename in operator_kinds.operator_schema_files(OPERATOR_FILES):
         catalog.extend(resource_from_crd(doc) for doc in load_crd_documents(schema_dir, filename))
     calico = []
     if mode in ("aggregated", "native"):

@@ -59,7 +59,8 @@ applies the same Calico defaults, which calico-facts attributes to api/pkg/defau
 component runs them. Tier existence and policy-name rules are not checked. The crd.projectcalico.org/v1 and
 projectcalico.org/v3 stores are independent (no conversion between them), and the Calico controllers' side effects
 (FelixConfiguration ipipEnabled, auto host endpoints) are not simulated. Built-in kinds are stored as given; only
-their metadata (name, label and annotation types) is checked. A dry-run create returns no resourceVersion.
+their metadata (name, label and annotation types) is checked, plus the rules of core_kinds.py
+(Deployment, Service). A dry-run create returns no resourceVersion.
 
 Run it in-process with `FakeKubernetesAPI`, or as a process:
 `python tests/fake_k8s_api/server.py --mode native --port 0 --port-file F --kubeconfig K --pid-file P`
@@ -93,7 +94,7 @@ if __name__ == "__main__" and not __package__:
 
 import yaml  # noqa: E402  pylint: disable=wrong-import-position
 
-from . import calico_defaults, schemas  # noqa: E402  pylint: disable=wrong-import-position
+from . import calico_defaults, core_kinds, schemas  # noqa: E402  pylint: disable=wrong-import-position
 from .patches import PatchError, json_patch, merge_patch  # noqa: E402  pylint: disable=wrong-import-position
 from .store import SelectorError, Store, field_matcher, label_matcher  # noqa: E402 pylint: disable=C0413
 
@@ -487,7 +488,8 @@ class Request:
         """Decode, prune, default and validate as the real write path does; return the object to store."""
         resource = self.resource
         if resource.builtin:
-            causes = list(self.metadata_errors(obj))
+            obj, kind_causes = core_kinds.admit_builtin(resource, obj, old, self.subresource, self.store)
+            causes = list(self.metadata_errors(obj)) + kind_causes
             if causes:
                 raise invalid(resource, obj["metadata"].get("name", ""), causes)
             return obj
