@@ -124,6 +124,8 @@ ROUTES_BEFORE = """default via 192.168.64.1 dev enp0s2 proto dhcp src 192.168.64
 198.19.0.0/20 dev enp0s3 proto kernel scope link src 198.19.15.254
 """
 ROUTES_NGINX = ROUTES_BEFORE + "198.19.28.208/29 via 198.19.0.2 dev enp0s3 proto bird metric 32\n"
+# A BGP route, but to a block of the default pool, not of external-pool.
+ROUTES_OTHER_BLOCK = ROUTES_BEFORE + "198.19.21.0/26 via 198.19.0.3 dev enp0s3 proto bird metric 32\n"
 ROUTES_CLUSTER_IPS = ROUTES_NGINX + """198.19.32.0/20 proto bird metric 32
 \tnexthop via 198.19.0.1 dev enp0s3 weight 1
 \tnexthop via 198.19.0.2 dev enp0s3 weight 1
@@ -282,7 +284,8 @@ SAMPLES = {
     ("lab_ippools_bgp", "external-namespace", 0): [(NAMESPACE, True), (NAMESPACE_OTHER_POOL, False)],
     ("lab_ippools_bgp", "external-namespace", 1): [(NGINX_EXTERNAL, True), (NGINX_DEFAULT_POOL, False),
                                                    (NGINX_PENDING, False)],
-    ("lab_ippools_bgp", "external-namespace", 2): [(ROUTES_NGINX, True), (ROUTES_BEFORE, False)],
+    ("lab_ippools_bgp", "external-namespace", 2): [(ROUTES_NGINX, True), (ROUTES_BEFORE, False),
+                                                   (ROUTES_OTHER_BLOCK, False)],
     ("lab_ippools_bgp", "ipam-usage", 0): [(IPAM_SHOW, True), (IPAM_SHOW.replace("198.19.24.0/21", "198.19.8.0/21"),
                                                                False)],
     ("lab_ippools_bgp", "ipam-usage", 1): [(IPAM_SHOW, True), (IPAM_SHOW_EXTERNAL_UNUSED, False)],
