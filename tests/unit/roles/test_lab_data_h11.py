@@ -52,16 +52,23 @@ FILTERS = FilterModule().filters()
 
 
 def load_lab(role):
+    return load_vars(role)["%s_lab" % role]
+
+
+def load_vars(role):
     with open(os.path.join(ROLES_DIR, role, "vars", "main.yml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["%s_lab" % role]
+        return yaml.safe_load(handle)
 
 
 def check_outcomes():
     for role in LABS:
-        for step in load_lab(role)["steps"]:
+        steps = [(step["name"], step) for step in load_lab(role)["steps"]]
+        if role == "lab_ebpf":
+            steps.append(("ebpf-on-by-installation", load_vars(role)["lab_ebpf_ebpf_on_by_installation"]))
+        for name, step in steps:
             for index, outcome in enumerate(step.get("outcomes", [])):
                 if outcome["kind"] == "check":
-                    yield role, step["name"], index, outcome
+                    yield role, name, index, outcome
 
 
 def parse(kind, text):
@@ -310,6 +317,8 @@ SAMPLES = {
     ("lab_ebpf", "keep-kube-proxy-rules", 0): [(_felix({"bpfKubeProxyIptablesCleanupEnabled": False}), True),
                                                (_felix({}), False)],
     ("lab_ebpf", "ebpf-on", 0): [(_felix({"bpfEnabled": True}), True), (_felix({"bpfEnabled": False}), False)],
+    ("lab_ebpf", "ebpf-on-by-installation", 0): [(_felix({"bpfEnabled": True}), True),
+                                                  (_felix({"bpfEnabled": False}), False), (_felix({}), False)],
     ("lab_ebpf", "source-ip-preserved", 0): [(CUSTOMER_LOG_HOST1, True), (CUSTOMER_LOG_SNAT, False)],
     ("lab_ebpf", "capture-without-dsr", 0): [(CAPTURE_BOTH_WAYS_499, True), (CAPTURE_BOTH_WAYS_49, True),
                                              (CAPTURE_INBOUND_ONLY, False), (CAPTURE_NOTHING, False)],
