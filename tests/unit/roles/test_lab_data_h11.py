@@ -318,7 +318,7 @@ SAMPLES = {
                                                (_felix({}), False)],
     ("lab_ebpf", "ebpf-on", 0): [(_felix({"bpfEnabled": True}), True), (_felix({"bpfEnabled": False}), False)],
     ("lab_ebpf", "ebpf-on-by-installation", 0): [(_felix({"bpfEnabled": True}), True),
-                                                  (_felix({"bpfEnabled": False}), False), (_felix({}), False)],
+                                                 (_felix({"bpfEnabled": False}), False), (_felix({}), False)],
     ("lab_ebpf", "source-ip-preserved", 0): [(CUSTOMER_LOG_HOST1, True), (CUSTOMER_LOG_SNAT, False)],
     ("lab_ebpf", "capture-without-dsr", 0): [(CAPTURE_BOTH_WAYS_499, True), (CAPTURE_BOTH_WAYS_49, True),
                                              (CAPTURE_INBOUND_ONLY, False), (CAPTURE_NOTHING, False)],
