@@ -3,7 +3,7 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Every course lab's data file (roles/lab_*/vars/main.yml) against the format docs/LAB_DATA.md specifies.
 
-Each lab variable is rendered the way a play sees it (the inventory's group_vars/all.yml, the role's defaults and
+Each lab variable is rendered the way a play sees it (the inventory's group_vars/all/*.yml, the role's defaults and
 vars, through Ansible's own templar), then checked: the required keys and their kinds, unique step names, flow
 ends as calico_reachability names them, that `parse` is a calicolab.ccol1 probe filter (or json), and that every
 check's `that` parses as a Jinja expression whose filters and tests exist and whose variables are the ones the
@@ -93,7 +93,8 @@ def lab_roles():
 def render_lab(role, overrides=None):
     """The lab variable of ``role`` rendered with the inventory's group_vars, the role's defaults and vars."""
     variables = {"lab_observe": True}
-    variables.update(_yaml_file(COLLECTION_ROOT / "inventories" / "lab" / "group_vars" / "all.yml"))
+    for group_vars_file in sorted((COLLECTION_ROOT / "inventories" / "lab" / "group_vars" / "all").glob("*.yml")):
+        variables.update(_yaml_file(group_vars_file))
     variables.update(_yaml_file(ROLES / role / "defaults" / "main.yml"))
     variables.update(_yaml_file(ROLES / role / "vars" / "main.yml"))
     variables.update(overrides or {})
