@@ -8,8 +8,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-# shellcheck source=dev-env.sh
-. "$root/scripts/dev-env.sh"
+# Under ansible-test (or a caller that set up the collections path) the environment is ready; otherwise make it.
+if [ -z "${ANSIBLE_COLLECTIONS_PATH:-}" ]; then
+  # shellcheck source=dev-env.sh
+  . "$root/scripts/dev-env.sh"
+fi
 # shellcheck source=../tests/integration/targets/setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

@@ -68,9 +68,10 @@ options:
       state:
         description:
           - V(present) adds the object or replaces the object of the same API group, kind, namespace and name;
-            V(absent) removes it.
+            V(absent) removes it; V(patched) merges O(changes[].definition) into it as a JSON merge patch
+            (RFC 7386, a null value removes a key), like C(kubectl patch --type merge).
         type: str
-        choices: [present, absent]
+        choices: [present, absent, patched]
         default: present
       definition:
         description:
@@ -360,7 +361,7 @@ def argument_spec():
         workloads={"type": "raw"},
         baseline_changes={"type": "int"},
         changes={"type": "list", "elements": "dict", "options": {
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "state": {"type": "str", "choices": ["present", "absent", "patched"], "default": "present"},
             "definition": {"type": "dict", "required": True},
         }},
         flows={"type": "list", "elements": "dict", "default": []},

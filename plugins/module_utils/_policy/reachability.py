@@ -116,15 +116,15 @@ def normalise_change(change, where="change"):
         return "absent", change["delete"]
     if "definition" in change or "state" in change:
         state = change.get("state", "present")
-        if state not in ("present", "absent"):
-            raise ChangeError("%s.state must be 'present' or 'absent', got %r" % (where, state))
+        if state not in ("present", "absent", "patched"):
+            raise ChangeError("%s.state must be 'present', 'absent' or 'patched', got %r" % (where, state))
         if not isinstance(change.get("definition"), dict):
             raise ChangeError("%s.definition must be a Kubernetes object (a dict), got %r"
                               % (where, change.get("definition")))
         return state, change["definition"]
     if "kind" in change and "apiVersion" in change:
         return "present", change
-    raise ChangeError("%s must be {state: present|absent, definition: <object>}, {upsert: <object>}, "
+    raise ChangeError("%s must be {state: present|absent|patched, definition: <object>}, {upsert: <object>}, "
                       "{delete: <object>} or an object; got keys %s" % (where, sorted(change)))
 
 
@@ -144,13 +144,33 @@ def apply_change(objects, change, where="change"):
     for index, obj in enumerate(objects):
         if isinstance(obj, dict) and obj.get("kind") and (obj.get("metadata") or {}).get("name") \
                 and object_key(obj, "objects[%d]" % index) == key:
-            if state == "present" and not replaced:
+            if state == "patched" and not replaced:
+                result.append(merge_patch(obj, definition))
+                replaced = True
+            elif state == "present" and not replaced:
                 result.append(_with_default_namespace(copy.deepcopy(definition), key))
                 replaced = True
             continue
         result.append(obj)
+    if state == "patched" and not replaced:
+        # like a server-side merge patch that creates nothing: a patch of a missing object is the patch alone
+        result.append(_with_default_namespace(merge_patch({}, definition), key))
+        replaced = True
     if state == "present" and not replaced:
         result.append(_with_default_namespace(copy.deepcopy(definition), key))
+    return result
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch: dicts merge, a null value deletes the key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
     return result
 
 
