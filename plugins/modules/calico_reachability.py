@@ -50,7 +50,7 @@ options:
     type: raw
   workloads:
     description:
-      - Objects added to what is evaluated (the live cluster, or O(snapshot)), in the same forms as O(snapshot):
+      - Objects added to what is evaluated (the live cluster, or O(snapshot)), in the same forms as O(snapshot),
         typically the pods, nodes, namespaces, services and host endpoints of a lab that a test API server cannot
         run, so the policies the roles really applied are evaluated against the lab's workloads.
       - Where the cluster (or O(snapshot)) holds an object of the same API group, kind, namespace and name, that

@@ -57,8 +57,8 @@ def test_the_first_step_has_the_object_and_no_patch_beyond_the_reset():
 
 def test_a_later_step_patches_after_the_reset_and_removes_what_it_removed():
     changes = steps.step_changes(LAB, "three")
-    assert changes[0] == {"state": "absent", "definition": {"apiVersion": "projectcalico.org/v3",
-                                                            "kind": "GlobalNetworkPolicy", "metadata": {"name": "deny"}}}
+    deny = {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "deny"}}
+    assert changes[0] == {"state": "absent", "definition": deny}
     assert [change["definition"]["metadata"]["labels"] for change in changes[1:]] == [{"egress": None},
                                                                                        {"egress": "yes"}]
 
@@ -97,8 +97,8 @@ def test_every_flow_of_the_policy_lab_is_predicted_as_the_course_promises(second
             flow = dict((key, outcome[key]) for key in ("src", "dst", "protocol", "port", "icmp") if key in outcome)
             row = reachability.evaluate_flows(snapshot, [flow])[0]
             if row["allowed"] != outcome["expected"]:
-                wrong.append("%s: %s: predicted %s\n%s" % (step["name"], outcome["description"], row["allowed"],
-                                                          row["explanation"]))
+                wrong.append("%s: %s: predicted %s\n%s"
+                             % (step["name"], outcome["description"], row["allowed"], row["explanation"]))
     assert not wrong, "\n".join(wrong)
 
 
