@@ -59,8 +59,8 @@ def test_a_later_step_patches_after_the_reset_and_removes_what_it_removed():
     changes = steps.step_changes(LAB, "three")
     deny = {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "deny"}}
     assert changes[0] == {"state": "absent", "definition": deny}
-    assert [change["definition"]["metadata"]["labels"] for change in changes[1:]] == [{"egress": None},
-                                                                                       {"egress": "yes"}]
+    labels = [change["definition"]["metadata"]["labels"] for change in changes[1:]]
+    assert labels == [{"egress": None}, {"egress": "yes"}]
 
 
 def test_an_unknown_step_names_the_steps():
