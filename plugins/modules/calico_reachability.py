@@ -48,6 +48,16 @@ options:
         (several documents allowed) or JSON file holding them, or that YAML or JSON text itself.
       - Without it the objects are read from the cluster named by the connection options.
     type: raw
+  workloads:
+    description:
+      - Objects added to what is evaluated (the live cluster, or O(snapshot)), in the same forms as O(snapshot),
+        typically the pods, nodes, namespaces, services and host endpoints of a lab that a test API server cannot
+        run, so the policies the roles really applied are evaluated against the lab's workloads.
+      - Where the cluster (or O(snapshot)) holds an object of the same API group, kind, namespace and name, that
+        object wins.
+      - With it, a live cluster that does not serve one of the kinds read for a snapshot is not an error.
+    type: raw
+    version_added: 0.2.0
   changes:
     description:
       - Changes applied to the objects (live or snapshot) before evaluating, in order, to ask "what if".
@@ -58,9 +68,10 @@ options:
       state:
         description:
           - V(present) adds the object or replaces the object of the same API group, kind, namespace and name;
-            V(absent) removes it.
+            V(absent) removes it; V(patched) merges O(changes[].definition) into it as a JSON merge patch
+            (RFC 7386, a null value removes a key), like C(kubectl patch --type merge).
         type: str
-        choices: [present, absent]
+        choices: [present, absent, patched]
         default: present
       definition:
         description:
@@ -83,6 +94,11 @@ options:
         C(prot) without C(protocol)) fails the task, since the flow evaluated would not be the one meant.
       - "A flow end is C({pod: <namespace>/<name>}), C({ip: <address>}) or C({host: <node>}); a destination can
         also be C({service: <namespace>/<name>}) or C({nodeport: {node: <node>, port: <port>}})."
+      - "A pod end may name a workload instead of a pod (C({pod: yaobank/customer})): the pods whose name is the
+        workload's plus the ReplicaSet and pod suffixes (or a StatefulSet ordinal), or whose C(app) label is that
+        name. The flow is evaluated for every pod pair and is allowed only when every pair is. A name matching
+        several workloads, or none, fails naming what the namespace has."
+      - Flows never fail the task on their verdict; use O(expect) to assert."
     type: list
     elements: dict
     default: []
@@ -238,6 +254,18 @@ verdicts:
     details:
       description: The engine's structured verdict.
       type: dict
+    pods:
+      description: For an end naming a workload with several pods, each pod pair evaluated and its verdict.
+      type: list
+      elements: dict
+      returned: when a pod end stands for more than one pod
+    probe:
+      description:
+        - Where a real probe of the flow would go, for the lab runner. C(src_pod) is the first pod of a pod
+          source (null otherwise); C(address) and C(port) are what a client connects to (the destination pod's
+          address, a Service's cluster IP, a node's address for C(host) and C(nodeport)).
+      type: dict
+      sample: {"src_pod": "yaobank/customer-5f7d8c6b9-x2k4p", "address": "198.19.22.139", "port": 2379}
 matrix:
   description:
     - The computed matrix (sources, destinations, cells[row][column] with allowed, policy, decided_by, explanation).
@@ -314,6 +342,8 @@ try:
         evaluate_request,
         load_snapshot,
         mismatch_message,
+        merge_objects,
+        optional_kinds,
         read_live_objects,
         render_request_report,
     )
@@ -328,9 +358,10 @@ def argument_spec():
     spec = dict(K8S_AUTH_ARG_SPEC)
     spec.update(
         snapshot={"type": "raw"},
+        workloads={"type": "raw"},
         baseline_changes={"type": "int"},
         changes={"type": "list", "elements": "dict", "options": {
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "state": {"type": "str", "choices": ["present", "absent", "patched"], "default": "present"},
             "definition": {"type": "dict", "required": True},
         }},
         flows={"type": "list", "elements": "dict", "default": []},
@@ -352,12 +383,15 @@ def argument_spec():
 def gather_objects(module):
     """The objects before any of the changes (from the snapshot or the live cluster)."""
     params = module.params
+    workloads = load_snapshot(params["workloads"]) if params.get("workloads") is not None else None
     if params.get("snapshot") is not None:
-        return load_snapshot(params["snapshot"])
+        return merge_objects(load_snapshot(params["snapshot"]), workloads or [])
     if not HAS_K8S:
         module.fail_json(msg=missing_required_lib("kubernetes") + " (or give a snapshot)",
                          exception=K8S_IMPORT_ERROR)
     try:
+        if workloads is not None:
+            return merge_objects(read_live_objects(connect(auth_params(params)), optional_kinds()), workloads)
         return read_live_objects(connect(auth_params(params)))
     except CalicoApiUnavailable as exc:
         module.fail_json(msg=str(exc), changed=False)

@@ -116,15 +116,15 @@ def normalise_change(change, where="change"):
         return "absent", change["delete"]
     if "definition" in change or "state" in change:
         state = change.get("state", "present")
-        if state not in ("present", "absent"):
-            raise ChangeError("%s.state must be 'present' or 'absent', got %r" % (where, state))
+        if state not in ("present", "absent", "patched"):
+            raise ChangeError("%s.state must be 'present', 'absent' or 'patched', got %r" % (where, state))
         if not isinstance(change.get("definition"), dict):
             raise ChangeError("%s.definition must be a Kubernetes object (a dict), got %r"
                               % (where, change.get("definition")))
         return state, change["definition"]
     if "kind" in change and "apiVersion" in change:
         return "present", change
-    raise ChangeError("%s must be {state: present|absent, definition: <object>}, {upsert: <object>}, "
+    raise ChangeError("%s must be {state: present|absent|patched, definition: <object>}, {upsert: <object>}, "
                       "{delete: <object>} or an object; got keys %s" % (where, sorted(change)))
 
 
@@ -144,13 +144,33 @@ def apply_change(objects, change, where="change"):
     for index, obj in enumerate(objects):
         if isinstance(obj, dict) and obj.get("kind") and (obj.get("metadata") or {}).get("name") \
                 and object_key(obj, "objects[%d]" % index) == key:
-            if state == "present" and not replaced:
+            if state == "patched" and not replaced:
+                result.append(merge_patch(obj, definition))
+                replaced = True
+            elif state == "present" and not replaced:
                 result.append(_with_default_namespace(copy.deepcopy(definition), key))
                 replaced = True
             continue
         result.append(obj)
+    if state == "patched" and not replaced:
+        # like a server-side merge patch that creates nothing: a patch of a missing object is the patch alone
+        result.append(_with_default_namespace(merge_patch({}, definition), key))
+        replaced = True
     if state == "present" and not replaced:
         result.append(_with_default_namespace(copy.deepcopy(definition), key))
+    return result
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch: dicts merge, a null value deletes the key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
     return result
 
 
@@ -381,7 +401,19 @@ def verdict_details(verdict):
 
 
 def evaluate_clean_flow(snapshot, clean, where):
-    """The engine's verdict on an already checked flow, as a report cell plus the engine's details."""
+    """The engine's verdict on an already checked flow, as a report cell plus the engine's details.
+
+    A pod end may name a workload (``yaobank/customer``): the flow is evaluated for every pod of it (every
+    source pod to every destination pod) and is allowed only when every pair is; ``pods`` lists them.
+    """
+    pairs = pod_pairs(snapshot, clean, where)
+    if len(pairs) == 1 and pairs[0] == clean:
+        return _evaluate_exact_flow(snapshot, clean, where)
+    cells = [_evaluate_exact_flow(snapshot, pair, where) for pair in pairs]
+    return combine_pod_pairs(pairs, cells)
+
+
+def _evaluate_exact_flow(snapshot, clean, where):
     try:
         verdict = engine.evaluate(snapshot, clean)
     except (KeyError, ValueError, TypeError) as exc:
@@ -395,13 +427,110 @@ def evaluate_clean_flow(snapshot, clean, where):
     return row
 
 
+# ---------------------------------------------------------------- workloads as flow ends
+
+def end_pods(snapshot, clean, end, where):
+    """The pod refs the flow's ``end`` (src or dst) stands for ([] for an end that is not a pod)."""
+    spec = clean[end]
+    if not isinstance(spec, dict) or "pod" not in spec:
+        return []
+    try:
+        return snapshot.workload_pods(spec["pod"])
+    except ValueError as exc:
+        raise ChangeError("%s: cannot evaluate %s -> %s %s: %s.%s" % (
+            where, endpoint_label(clean["src"]), endpoint_label(clean["dst"]),
+            port_label(clean.get("protocol"), clean.get("port")), end, exc))
+
+
+def pod_pairs(snapshot, clean, where):
+    """The flow once per (source pod, destination pod) of the workloads its ends name, in order."""
+    sources = end_pods(snapshot, clean, "src", where) or [None]
+    destinations = end_pods(snapshot, clean, "dst", where) or [None]
+    pairs = []
+    for source in sources:
+        for destination in destinations:
+            pair = dict(clean)
+            if source is not None:
+                pair["src"] = {"pod": source}
+            if destination is not None:
+                pair["dst"] = {"pod": destination}
+            pairs.append(pair)
+    return pairs
+
+
+def combine_pod_pairs(pairs, cells):
+    """One cell for a flow between workloads: allowed only when every pod pair is; the first pair that decides
+    the verdict gives the explanation, and ``pods`` lists each pair with its verdict."""
+    allowed = all(cell["allowed"] for cell in cells)
+    deciding = next(index for index, cell in enumerate(cells) if cell["allowed"] == allowed)
+    row = dict(cells[deciding])
+    agreed = sum(1 for cell in cells if cell["allowed"])
+    note = "%d of %d pod pairs allowed; shown: %s -> %s" % (
+        agreed, len(cells), endpoint_label(pairs[deciding]["src"]), endpoint_label(pairs[deciding]["dst"]))
+    row["explanation"] = "%s\n%s" % (note, row.get("explanation") or "")
+    row["pods"] = [{"src": endpoint_label(pair["src"]), "dst": endpoint_label(pair["dst"]),
+                    "allowed": cell["allowed"]} for pair, cell in zip(pairs, cells)]
+    return row
+
+
+def probe_target(snapshot, clean, where="flow"):
+    """Where a real probe of the flow goes: {src_pod, address, port}; src_pod is the first pod of a pod source
+    (None otherwise), address the IPv4 (else first) address a client would connect to, None when unknown."""
+    source = end_pods(snapshot, clean, "src", where)
+    dst = clean["dst"]
+    port = clean.get("port")
+    address = None
+    if "pod" in dst:
+        address = _first_address(snapshot.weps[ref].ips if ref in snapshot.weps else snapshot.host_networked[ref][1]
+                                 for ref in end_pods(snapshot, clean, "dst", where)[:1])
+    elif "ip" in dst:
+        address = str(dst["ip"])
+    elif "host" in dst:
+        found = snapshot.node_ip(str(dst["host"]))
+        address = None if found is None else str(found)
+    elif "nodeport" in dst:
+        nodeport = dst["nodeport"] or {}
+        found = snapshot.node_ip(str(nodeport.get("node")))
+        address, port = (None if found is None else str(found)), nodeport.get("port", port)
+    elif "service" in dst:
+        service = snapshot.services.get(str(dst["service"])) or {}
+        address = (service.get("spec") or {}).get("clusterIP")
+        address = None if address in (None, "", "None") else address
+    return {"src_pod": source[0] if source else None, "address": address, "port": port}
+
+
+def _first_address(address_lists):
+    for addresses in address_lists:
+        for address in sorted(addresses, key=lambda ip: ip.version):
+            return str(address)
+    return None
+
+
+# ---------------------------------------------------------------- live objects plus a workloads snapshot
+
+def merge_objects(live, extra):
+    """The live objects plus the ``extra`` ones the cluster lacks; where both hold an object of the same API
+    group, kind, namespace and name, the live one wins (it is what the roles actually applied)."""
+    seen = set(object_key(obj, "live object") for obj in live)
+    merged = list(live)
+    for index, obj in enumerate(extra):
+        if object_key(obj, "workloads[%d]" % index) not in seen:
+            merged.append(obj)
+    return merged
+
+
+def optional_kinds(kinds=LIVE_KINDS):
+    """The live kinds with every one optional: with a workloads snapshot the cluster need not serve them all."""
+    return tuple((api_version, kind, False) for api_version, kind, _required in kinds)
+
+
 def evaluate_flow(snapshot, flow, where="flow", extra_keys=("description",), warnings=None):
     """One flow as given by a user (report-only keys allowed) → a result row for the module and the report."""
     clean = engine_flow(flow, where, extra_keys, warnings)
     row = evaluate_clean_flow(snapshot, clean, where)
     source, destination = flow_labels(flow)
     row.update({"src": clean["src"], "dst": clean["dst"], "protocol": clean["protocol"], "port": clean.get("port"),
-                "source": source, "destination": destination})
+                "source": source, "destination": destination, "probe": probe_target(snapshot, clean, where)})
     if flow.get("description"):
         row["description"] = flow["description"]
     return row

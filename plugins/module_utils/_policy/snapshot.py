@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.k8s import kubernetes_policy
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import (
     DEFAULT_TIER,
@@ -147,6 +149,7 @@ class Snapshot(object):
         self._ip_owner = None
         self._owners_by_ip = None
         self._netsets = ()
+        self.pod_meta = {}
 
     # ------------------------------------------------------------------ building
 
@@ -214,6 +217,7 @@ class Snapshot(object):
             ref = "%s/%s" % (namespace, meta.get("name"))
             if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
                 continue
+            self.pod_meta[ref] = meta
             if spec.get("hostNetwork"):
                 self.host_networked[ref] = (spec.get("nodeName"), pod_ips(pod))
                 self.host_network_labels[ref] = dict(meta.get("labels") or {})
@@ -457,6 +461,79 @@ class Snapshot(object):
         table = self.failsafe_inbound if direction == "inbound" else self.failsafe_outbound
         return table.get(node, table.get(None))
 
+    # ------------------------------------------------------------------ workloads
+
+    def workload_pods(self, ref):
+        """The running pods ``ref`` (``namespace/name``) stands for, sorted: the pod of that exact name, else the
+        pods of the workload of that name (see ``workload_of_pod``) or whose ``app`` label is that name.
+
+        Raises WorkloadError naming what the namespace has when nothing or more than one workload matches.
+        """
+        namespace, _sep, name = str(ref).partition("/")
+        if not namespace or not name:
+            raise WorkloadError("pod: %r must be namespace/name (a pod or its workload, e.g. yaobank/customer)"
+                                % (ref,))
+        if ref in self.pod_meta:
+            return [ref]
+        in_namespace = dict((pod_ref, meta) for pod_ref, meta in self.pod_meta.items()
+                            if pod_ref.partition("/")[0] == namespace)
+        matched = {}
+        for pod_ref, meta in in_namespace.items():
+            workload = workload_of_pod(meta)
+            if workload == name or (meta.get("labels") or {}).get("app") == name:
+                matched.setdefault(workload, []).append(pod_ref)
+        if len(matched) == 1:
+            return sorted(list(matched.values())[0])
+        if matched:
+            raise WorkloadError("pod: %r is ambiguous, it matches the pods of the workloads %s; name one of them"
+                                % (ref, ", ".join("%s/%s (%s)" % (namespace, workload, ", ".join(sorted(pods)))
+                                                  for workload, pods in sorted(matched.items()))))
+        raise WorkloadError("pod: no pod or workload %r in the snapshot; %s" % (ref, self._what_exists(namespace)))
+
+    def _what_exists(self, namespace):
+        workloads = {}
+        for pod_ref, meta in self.pod_meta.items():
+            if pod_ref.partition("/")[0] == namespace:
+                workloads.setdefault(workload_of_pod(meta), []).append(meta.get("name"))
+        if not workloads:
+            namespaces = sorted(set(pod_ref.partition("/")[0] for pod_ref in self.pod_meta))
+            return "namespace %r has no running pods (namespaces with pods: %s)" % (
+                namespace, ", ".join(namespaces) or "none")
+        return "workloads in %s: %s" % (namespace, "; ".join(
+            "%s (pods %s)" % (workload, ", ".join(sorted(pods))) for workload, pods in sorted(workloads.items())))
+
+
+class WorkloadError(ModelError):
+    """A flow names a pod or workload the snapshot does not have, or more than one workload."""
+
+
+# kube-controller-manager names a ReplicaSet <deployment>-<pod-template-hash> and its pods <replicaset>-<5 chars>,
+# DaemonSet and Job pods <owner>-<5 chars>, StatefulSet pods <statefulset>-<ordinal>. The random parts use the
+# apimachinery "safe" alphabet (no vowels, no 0/1/3); the hash is 1 to 10 characters of it.
+_SAFE = "[bcdfghjklmnpqrstvwxz2456789]"
+_DEPLOYMENT_POD = re.compile(r"^(?P<workload>.+)-%s{1,10}-%s{5}$" % (_SAFE, _SAFE))
+_OWNED_POD = re.compile(r"^(?P<workload>.+)-%s{5}$" % _SAFE)
+_REPLICASET = re.compile(r"^(?P<workload>.+)-%s{1,10}$" % _SAFE)
+_STATEFUL_POD = re.compile(r"^(?P<workload>.+)-[0-9]+$")
+
+
+def workload_of_pod(meta):
+    """The name of the workload a pod (its metadata) belongs to: the Deployment behind its ReplicaSet, or its
+    other owner, read from ownerReferences where present, else from the pod name's suffixes; a pod that looks
+    owned by nothing is its own workload."""
+    name = meta.get("name") or ""
+    for owner in meta.get("ownerReferences") or []:
+        if owner.get("controller", True) and owner.get("name"):
+            if owner.get("kind") == "ReplicaSet":
+                found = _REPLICASET.match(owner["name"])
+                return found.group("workload") if found else owner["name"]
+            return owner["name"]
+    for pattern in (_DEPLOYMENT_POD, _OWNED_POD, _STATEFUL_POD):
+        found = pattern.match(name)
+        if found:
+            return found.group("workload")
+    return name
+
 
 def ip_or_none(text):
     try:
@@ -465,5 +542,5 @@ def ip_or_none(text):
         return None
 
 
-__all__ = ["Snapshot", "HEP", "WEP", "NETSET", "CATEGORY_NORMAL", "CATEGORY_FORWARD", "CATEGORY_PREDNAT",
+__all__ = ["Snapshot", "WorkloadError", "workload_of_pod", "HEP", "WEP", "NETSET", "CATEGORY_NORMAL", "CATEGORY_FORWARD", "CATEGORY_PREDNAT",
            "CATEGORY_UNTRACKED", "ip_or_none"]

@@ -86,7 +86,7 @@ def test_object_key_separates_api_groups_and_defaults_the_namespace():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"state": "gone", "definition": knp("a")}, "state must be 'present' or 'absent', got 'gone'"),
+    ({"state": "gone", "definition": knp("a")}, "state must be 'present', 'absent' or 'patched', got 'gone'"),
     ({"state": "present"}, "definition must be a Kubernetes object"),
     ({"definition": {"kind": "NetworkPolicy", "metadata": {"name": "a"}}}, "needs apiVersion and kind"),
     ({"definition": {"apiVersion": "v1", "kind": "Pod", "metadata": {}}}, "metadata.name is required"),

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, calicolab developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Filters over the course labs' data (docs/LAB_DATA.md), for the lab runner role."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils._lab import steps
+
+
+def lab_step_changes(lab, step_name):
+    """calico_reachability changes that restate the cluster as the step leaves it (see module_utils/_lab/steps)."""
+    if not isinstance(lab, dict):
+        raise AnsibleFilterError("lab_step_changes expects a lab (a dict with steps), got %r" % (lab,))
+    try:
+        return steps.step_changes(lab, step_name)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("lab_step_changes: %s" % exc)
+
+
+def lab_later_definition(lab, step_name, definition):
+    """A later step's version of the same object, or None (see module_utils/_lab/steps.later_definition)."""
+    if not isinstance(lab, dict):
+        raise AnsibleFilterError("lab_later_definition expects a lab (a dict with steps), got %r" % (lab,))
+    try:
+        return steps.later_definition(lab, step_name, definition)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("lab_later_definition: %s" % exc)
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return {"lab_step_changes": lab_step_changes, "lab_later_definition": lab_later_definition}

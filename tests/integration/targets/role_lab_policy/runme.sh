@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The policy lab role end to end against the test Kubernetes API: scripts/rehearsal.sh runs playbooks/policy.yml
+# twice with lab_observe=false and checks the report (every flow predicted as the course promises, probes and
+# checks not-run) and that the second run wrote nothing to the API and an identical report.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+root="$(pwd)"
+while [ ! -f "$root/galaxy.yml" ]; do
+  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
+  root="$(dirname "$root")"
+done
+report="$(mktemp -d)"
+trap 'rm -rf "$report"' EXIT
+CCOL1_REHEARSAL_REPORT_DIR="$report" bash "$root/scripts/rehearsal.sh"
+# the lab's section is there, with the steps in course order
+python3 - "$report/report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+steps = []
+for outcome in report["labs"]["lab_policy"]["outcomes"]:
+    if outcome["step"] not in steps:
+        steps.append(outcome["step"])
+assert steps == ["compromise", "database-policy", "default-app-policy", "default-app-policy-dns",
+                 "customer-summary-policies", "egress-lockdown", "customer-internet-egress"], steps
+PY
