@@ -1,11 +1,14 @@
 # Two entry points, both self-contained on a fresh machine (they create .venv and fetch what they need).
-.PHONY: lab rig test sanity units integration lint build clean
+.PHONY: lab rig rehearsal test sanity units integration lint build clean
 
 lab:  ## set up, then build the whole lab and run every course lab (needs Multipass)
 	bash -c '. scripts/dev-env.sh && ansible-playbook site.yml'
 
 rig:  ## real Debian guests (nspawn) behind a rig-backed multipass: up, check, down; writes lab-report/rig.json (root)
 	bash scripts/rig.sh all
+
+rehearsal:  ## the course's labs offline against the test API server (lab_policy so far), report checked
+	bash scripts/rehearsal.sh
 
 test:  ## set up, then run every test stage (sanity, units, integration, lint, build, molecule)
 	bash scripts/test-all.sh
