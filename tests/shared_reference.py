@@ -29,6 +29,20 @@ def shared_dir():
     return None
 
 
+def searched_places():
+    """Where shared_dir() looks, in order, for messages that say where the folder was not found."""
+    places = []
+    if os.environ.get("CCOL1_SHARED"):
+        places.append("$CCOL1_SHARED=%s" % os.environ["CCOL1_SHARED"])
+    for start in (Path(__file__).resolve(), Path(__file__).absolute()):
+        for folder in start.parents:
+            if (folder / "galaxy.yml").is_file():
+                place = str(folder.parent / "shared")
+                if place not in places:
+                    places.append(place)
+    return places
+
+
 def crd_schema_dir():
     shared = shared_dir()
     return None if shared is None else shared / "reference" / "calico-crds"

@@ -113,13 +113,27 @@ PATCH_TYPES = ("application/merge-patch+json", "application/json-patch+json",
                "application/strategic-merge-patch+json", "application/apply-patch+yaml")
 
 
-def default_schema_dir():
-    """crd_schema_dir() from tests/shared_reference.py, loaded by path so this works in any layout."""
+def _shared_reference():
+    """tests/shared_reference.py, loaded by path so this works in any layout."""
     spec = importlib.util.spec_from_file_location("_ccol1_shared_reference",
                                                   Path(__file__).resolve().parents[1] / "shared_reference.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.crd_schema_dir()
+    return module
+
+
+def default_schema_dir():
+    """The upstream CRD folder of the shared reference folder; fails saying where it looked and how to point
+    elsewhere when there is none."""
+    shared_reference = _shared_reference()
+    found = shared_reference.crd_schema_dir()
+    if found is None:
+        raise schemas.SchemaFilesMissing(
+            "fake_k8s_api: the upstream CRD schemas were not found: no shared reference folder (with DESIGN.md and "
+            "reference/) at %s. Put the course's shared folder beside the checkout, set CCOL1_SHARED to it, or pass "
+            "--schema-dir to a folder holding the CRD files (reference/calico-crds)."
+            % " or ".join(shared_reference.searched_places() or ["../shared beside the checkout"]))
+    return found
 
 
 def now():

@@ -23,8 +23,9 @@ from kubernetes.dynamic import exceptions as dyn_errors  # noqa: E402  pylint: d
 
 from ansible_collections.calicolab.ccol1.tests.fake_k8s_api import (  # noqa: E402 pylint: disable=C0413
     FakeKubernetesAPI, KubernetesAPI)
+from ansible_collections.calicolab.ccol1.tests.fake_k8s_api import server as fake_server  # noqa: E402 pylint: disable=C0413
 from ansible_collections.calicolab.ccol1.tests.fake_k8s_api.schemas import (  # noqa: E402 pylint: disable=C0413
-    to_json_schema)
+    SchemaFilesMissing, to_json_schema)
 
 SERVER_PY = Path(__file__).resolve().parents[3] / "tests" / "fake_k8s_api" / "server.py"
 V3 = "projectcalico.org/v3"
@@ -686,3 +687,27 @@ def test_a_missing_object_is_not_found_naming_it_and_a_missing_path_names_nothin
         assert body["message"] == 'globalnetworkpolicies.projectcalico.org "nope" not found'
     status, body = call(api, "GET", "/apis/projectcalico.org/v3/nothings/nope")
     assert status == 404 and body["reason"] == "NotFound" and not body.get("details", {}).get("name")
+
+
+def test_missing_schema_folder_says_where_it_looked_and_how_to_point_elsewhere(monkeypatch, tmp_path):
+    not_shared = tmp_path / "nowhere"
+    monkeypatch.setenv("CCOL1_SHARED", str(not_shared))
+    monkeypatch.setattr(fake_server, "_shared_reference", lambda: _NoSharedFolder(str(not_shared)))
+    with pytest.raises(SchemaFilesMissing) as caught:
+        fake_server.default_schema_dir()
+    message = str(caught.value)
+    assert str(not_shared) in message
+    assert "CCOL1_SHARED" in message and "--schema-dir" in message
+
+
+class _NoSharedFolder:
+    """shared_reference as it answers on a machine without the shared folder."""
+
+    def __init__(self, place):
+        self.place = place
+
+    def crd_schema_dir(self):
+        return None
+
+    def searched_places(self):
+        return ["$CCOL1_SHARED=" + self.place]
