@@ -3,11 +3,8 @@
 # each Calico release the collection supports (the API server of v3.21.6 and of v3.32.1, native v3.32.1).
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

@@ -2,11 +2,8 @@
 # calico_policy against the fake Kubernetes API (native projectcalico.org/v3); impact: on a seeded yaobank lab.
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

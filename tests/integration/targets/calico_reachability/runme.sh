@@ -3,11 +3,8 @@
 # idempotence, an expect mismatch failing with its table, and the same lab read back from the fake Kubernetes API.
 set -euxo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

@@ -2,11 +2,8 @@
 # The calicolab.ccol1.multipass inventory plugin against the fake multipass CLI with a four-VM lab.
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 PATH="$root/tests/fake_multipass:$PATH"
 FAKE_MULTIPASS_STATE="$(mktemp -d)"
 work="$(mktemp -d)"

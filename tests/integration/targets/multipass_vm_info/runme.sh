@@ -2,11 +2,8 @@
 # multipass_vm_info through Ansible against the fake multipass CLI (tests/fake_multipass).
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 PATH="$root/tests/fake_multipass:$PATH"
 FAKE_MULTIPASS_STATE="$(mktemp -d)"
 export PATH FAKE_MULTIPASS_STATE

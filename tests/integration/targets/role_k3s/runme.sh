@@ -5,11 +5,8 @@
 # run changes nothing; a binary whose digest does not match the published one is refused.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 out="$(mktemp -d "${TMPDIR:-/tmp}/role_k3s.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 

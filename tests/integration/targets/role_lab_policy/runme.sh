@@ -4,11 +4,8 @@
 # checks not-run) and that the second run wrote nothing to the API and an identical report.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(pwd)"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $(pwd)" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 report="$(mktemp -d)"
 trap 'rm -rf "$report"' EXIT
 CCOL1_REHEARSAL_REPORT_DIR="$report" bash "$root/scripts/rehearsal.sh"

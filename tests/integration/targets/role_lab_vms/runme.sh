@@ -10,11 +10,8 @@
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$(pwd)"
-root="$here"
-while [ ! -f "$root/galaxy.yml" ]; do
-  [ "$root" != / ] || { echo "runme: no galaxy.yml above $here" >&2; exit 1; }
-  root="$(dirname "$root")"
-done
+# shellcheck source=../setup_collection_root/collection_root.sh
+. ../setup_collection_root/collection_root.sh   # sets root, the collection root
 for tool in cloud-init netplan; do
   command -v "$tool" >/dev/null || { echo "runme: $tool is missing (apt-get install cloud-init netplan.io)" >&2; exit 1; }
 done
