@@ -25,18 +25,17 @@ options:
     type: str
     choices: [present, absent]
     default: present
+# The attributes' descriptions, the platform and the action group come from calicolab.ccol1.attributes.
 attributes:
   check_mode:
     support: full
-    description: Reads the live object and reports the predicted object and diff without writing.
+    details:
+      - Reads the live object and reports the predicted object and diff without writing.
   diff_mode:
     support: full
-    description: The diff shows the normalised object before and after, without server-managed metadata, with
-      selectors spelled as stored (as the user wrote them).
-  platform:
-    support: full
-    platforms: kubernetes
-    description: Talks to the Kubernetes API; run it on any host that reaches the cluster.
+    details:
+      - The diff shows the normalised object before and after, without server-managed metadata, with selectors
+        spelled as the user wrote them.
 """
 
     # for modules that can replace the whole object

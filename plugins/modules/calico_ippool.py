@@ -21,6 +21,9 @@ author:
 extends_documentation_fragment:
   - calicolab.ccol1.k8s_auth
   - calicolab.ccol1.calico_common
+  - calicolab.ccol1.attributes
+  - calicolab.ccol1.attributes.platform_kubernetes
+  - calicolab.ccol1.attributes.actiongroup_calico
   - calicolab.ccol1.calico_common.replace
 options:
   name:

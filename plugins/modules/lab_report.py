@@ -23,13 +23,17 @@ description:
     failed, so the play stops with the evidence on disk.
 author:
   - calicolab developers (@calicolab)
+extends_documentation_fragment:
+  - calicolab.ccol1.attributes
 attributes:
   check_mode:
     support: full
-    description: Computes the report and says whether the files would change, without writing them.
+    details:
+      - Computes the report and says whether the files would change, without writing them.
   diff_mode:
     support: full
-    description: Shows this lab's outcomes before and after.
+    details:
+      - Shows this lab's outcomes before and after.
   platform:
     support: full
     platforms: posix

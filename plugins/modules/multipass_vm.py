@@ -36,22 +36,19 @@ author:
   - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.multipass
+  - calicolab.ccol1.attributes
+  - calicolab.ccol1.attributes.platform_multipass
+  - calicolab.ccol1.attributes.actiongroup_multipass
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Only read-only commands (C(version), C(info), C(get), C(exec ... cat /etc/calicolab/lab-marker),
         C(exec ... cloud-init status)) run; RV(commands) lists the commands that would run.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - The diff shows the state, cpus, memory and disk before and after.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 options:
   name:
     description:

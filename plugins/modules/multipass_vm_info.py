@@ -23,19 +23,10 @@ author:
   - calicolab developers (@calicolab)
 extends_documentation_fragment:
   - calicolab.ccol1.multipass
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - The module never changes anything, so it runs the same in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
+  - calicolab.ccol1.attributes
+  - calicolab.ccol1.attributes.info_module
+  - calicolab.ccol1.attributes.platform_multipass
+  - calicolab.ccol1.attributes.actiongroup_multipass
 options:
   names:
     description:
