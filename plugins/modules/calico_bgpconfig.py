@@ -115,6 +115,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
 from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     calico_argument_spec,
@@ -157,7 +158,7 @@ def build_request(params):
         if params.get(option) is not None:
             spec[field] = [{"cidr": cidr} for cidr in params[option]]
     set_if_given(spec, "asNumber", canonical_as_number(params.get("as_number")))
-    request = {"apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration", "metadata": {"name": params["name"]}}
+    request = {"apiVersion": API_VERSION, "kind": "BGPConfiguration", "metadata": {"name": params["name"]}}
     if params.get("state") != "absent":
         request["spec"] = spec
     return request

@@ -129,6 +129,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
 from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     calico_argument_spec,
@@ -170,7 +171,7 @@ def build_request(params):
     secret = params.get("peer_password")
     if secret:
         spec["password"] = {"secretKeyRef": {"name": secret["secret_name"], "key": secret["secret_key"]}}
-    request = {"apiVersion": "projectcalico.org/v3", "kind": "BGPPeer", "metadata": {"name": params["name"]}}
+    request = {"apiVersion": API_VERSION, "kind": "BGPPeer", "metadata": {"name": params["name"]}}
     if params.get("state") != "absent":
         request["spec"] = spec
     return request

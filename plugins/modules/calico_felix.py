@@ -96,6 +96,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
 from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     CalicoRequestError,
@@ -154,7 +155,7 @@ def build_request(params):
     if params.get("state") == "absent" and not params.get("settings") and name == "default":
         problem = "state=absent without settings would delete FelixConfiguration default; list the settings to unset"
         raise CalicoRequestError(problem, [problem])
-    request = {"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "metadata": {"name": name}}
+    request = {"apiVersion": API_VERSION, "kind": "FelixConfiguration", "metadata": {"name": name}}
     if params.get("state") != "absent":
         request["spec"] = dict(params.get("settings") or {})
     return request

@@ -115,6 +115,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
 from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     calico_argument_spec,
@@ -148,7 +149,7 @@ def build_request(params):
     spec = {}
     for option, field in SPEC_FIELDS:
         set_if_given(spec, field, params.get(option))
-    request = {"apiVersion": "projectcalico.org/v3", "kind": "IPPool", "metadata": {"name": params["name"]}}
+    request = {"apiVersion": API_VERSION, "kind": "IPPool", "metadata": {"name": params["name"]}}
     if params.get("state") != "absent":
         request["spec"] = spec
     return request

@@ -296,6 +296,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
 from ansible_collections.calicolab.ccol1.plugins.module_utils._k8s.client import HAS_K8S, K8S_IMPORT_ERROR
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import (
     calico_argument_spec,
@@ -356,7 +357,7 @@ def build_request(params):
     for option, field in SPEC_FIELDS:
         value = _order(params.get(option)) if option == "order" else params.get(option)
         set_if_given(spec, field, value)
-    request = {"apiVersion": "projectcalico.org/v3", "kind": kind, "metadata": metadata}
+    request = {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata}
     if spec or params.get("state") != "absent":
         request["spec"] = spec
     return request

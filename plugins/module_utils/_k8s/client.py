@@ -28,6 +28,8 @@ import tempfile
 import time
 import traceback
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_GROUP, API_VERSION
+
 try:
     from ansible.module_utils.basic import env_fallback
 except ImportError:  # plain-Python callers (unit tests without ansible) still get the arg spec
@@ -58,9 +60,9 @@ if HAS_K8S:
             HAS_K8S = False
             K8S_IMPORT_ERROR = traceback.format_exc()
 
-CALICO_GROUP = "projectcalico.org"
-CALICO_VERSION = "v3"
-CALICO_API_VERSION = "projectcalico.org/v3"
+CALICO_GROUP = API_GROUP
+CALICO_VERSION = API_VERSION.split("/")[1]
+CALICO_API_VERSION = API_VERSION
 LEGACY_CRD_GROUP = "crd.projectcalico.org"
 # Native projectcalico.org/v3 CRDs exist from Calico v3.32 (tech preview).
 NATIVE_V3_SINCE = (3, 32)

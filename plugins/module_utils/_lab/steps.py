@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import copy
 
-CALICO_V3 = "projectcalico.org/v3"
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION as CALICO_V3
 
 
 class LabDataError(ValueError):

@@ -37,6 +37,7 @@ except ImportError:
     HAS_YAML = False
     YAML_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
     cell_from_verdict,
@@ -62,15 +63,15 @@ LIVE_KINDS = (
     ("v1", "Service", True),
     ("v1", "Node", True),
     ("networking.k8s.io/v1", "NetworkPolicy", True),
-    ("projectcalico.org/v3", "HostEndpoint", True),
-    ("projectcalico.org/v3", "NetworkPolicy", True),
-    ("projectcalico.org/v3", "GlobalNetworkPolicy", True),
-    ("projectcalico.org/v3", "FelixConfiguration", True),
+    (API_VERSION, "HostEndpoint", True),
+    (API_VERSION, "NetworkPolicy", True),
+    (API_VERSION, "GlobalNetworkPolicy", True),
+    (API_VERSION, "FelixConfiguration", True),
     ("v1", "Endpoints", False),
-    ("projectcalico.org/v3", "KubeControllersConfiguration", False),
-    ("projectcalico.org/v3", "Tier", False),
-    ("projectcalico.org/v3", "GlobalNetworkSet", False),
-    ("projectcalico.org/v3", "NetworkSet", False),
+    (API_VERSION, "KubeControllersConfiguration", False),
+    (API_VERSION, "Tier", False),
+    (API_VERSION, "GlobalNetworkSet", False),
+    (API_VERSION, "NetworkSet", False),
 )
 
 
@@ -244,7 +245,7 @@ def load_snapshot(snapshot):
 def _is_listed_knp(api_version, kind, obj):
     # Felix reads Kubernetes policies directly; some Calico versions also list them as v3 NetworkPolicies
     # named knp.default.<name>. Counting both would evaluate every Kubernetes policy twice.
-    return (api_version, kind) == ("projectcalico.org/v3", "NetworkPolicy") \
+    return (api_version, kind) == (API_VERSION, "NetworkPolicy") \
         and str((obj.get("metadata") or {}).get("name", "")).startswith("knp.default.")
 
 
