@@ -38,6 +38,7 @@ except ImportError:
     YAML_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import merge_patch
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import engine
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
     cell_from_verdict,
@@ -159,19 +160,6 @@ def apply_change(objects, change, where="change"):
         replaced = True
     if state == "present" and not replaced:
         result.append(_with_default_namespace(copy.deepcopy(definition), key))
-    return result
-
-
-def merge_patch(target, patch):
-    """RFC 7386 JSON merge patch: dicts merge, a null value deletes the key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
     return result
 
 
