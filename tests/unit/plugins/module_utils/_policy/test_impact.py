@@ -11,67 +11,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-import os
-
 import pytest
-import yaml
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import impact
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability
-from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._policy.test_reachability import FakeDynamic
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
-EXAMPLES = os.path.join(ROOT, "examples", "policy_walkthrough")
-LAB = os.path.join(EXAMPLES, "lab_snapshot.yml")
-
-CUSTOMER = {"pod": "yaobank/customer-0"}
-SUMMARY0 = {"pod": "yaobank/summary-0"}
-SUMMARY1 = {"pod": "yaobank/summary-1"}
-DATABASE = {"pod": "yaobank/database-0"}
-COREDNS = {"pod": "kube-system/coredns-0"}
-HOST1 = {"ip": "198.19.15.254"}
-
-
-def flow(src, dst, port, protocol="TCP"):
-    return {"src": src, "dst": dst, "protocol": protocol, "port": port}
-
-
-@pytest.fixture(scope="module")
-def lab():
-    return reachability.load_snapshot(LAB)
-
-
-@pytest.fixture(scope="module")
-def steps():
-    with open(os.path.join(EXAMPLES, "course_steps.yml")) as stream:
-        return yaml.safe_load(stream)["course_steps"]
-
-
-def step_changes(steps, name):
-    """The changes of every step up to and including ``name``."""
-    changes = []
-    for step in steps:
-        changes.extend(step["changes"])
-        if step["name"] == name:
-            return changes
-    raise AssertionError("no course step %s" % name)
-
-
-def step_object(steps, step_name, object_name):
-    for step in steps:
-        if step["name"] == step_name:
-            for change in step["changes"]:
-                if change["definition"]["metadata"]["name"] == object_name:
-                    return copy.deepcopy(change["definition"])
-    raise AssertionError("no %s in step %s" % (object_name, step_name))
-
-
-def knp(name, namespace="yaobank", **spec):
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": namespace}, "spec": spec}
-
+# The lab snapshot, the course steps and the flow helpers are the reachability tests' own.
+from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._policy.test_reachability import (  # noqa: F401 pylint: disable=unused-import
+    COREDNS,
+    CUSTOMER,
+    DATABASE,
+    HOST1,
+    SUMMARY0,
+    SUMMARY1,
+    FakeDynamic,
+    flow,
+    knp,
+    lab,
+    step_changes,
+    step_object,
+    steps,
+)
 
 # ---------------------------------------------------------------- scopes
 
