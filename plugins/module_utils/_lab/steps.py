@@ -17,8 +17,6 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.api import API_VERSION as CALICO_V3
-
 
 class LabDataError(ValueError):
     """The lab data cannot be read as docs/LAB_DATA.md describes."""

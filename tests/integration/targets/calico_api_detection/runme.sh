@@ -2,8 +2,7 @@
 # How the modules find (or fail to find) the projectcalico.org/v3 API: one fake Kubernetes API per mode.
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

@@ -3,8 +3,7 @@
 # each Calico release the collection supports (the API server of v3.21.6 and of v3.32.1, native v3.32.1).
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

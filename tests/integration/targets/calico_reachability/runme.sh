@@ -3,8 +3,7 @@
 # idempotence, an expect mismatch failing with its table, and the same lab read back from the fake Kubernetes API.
 set -euxo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 

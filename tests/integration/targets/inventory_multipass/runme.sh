@@ -2,8 +2,7 @@
 # The calicolab.ccol1.multipass inventory plugin against the fake multipass CLI with a four-VM lab.
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 PATH="$root/tests/fake_multipass:$PATH"
 FAKE_MULTIPASS_STATE="$(mktemp -d)"
 work="$(mktemp -d)"

@@ -2,8 +2,7 @@
 # multipass_vm through Ansible against the fake multipass CLI (tests/fake_multipass).
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 PATH="$root/tests/fake_multipass:$PATH"
 FAKE_MULTIPASS_STATE="$(mktemp -d)"
 export PATH FAKE_MULTIPASS_STATE

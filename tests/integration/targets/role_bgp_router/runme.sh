@@ -4,8 +4,7 @@
 # lab in network namespaces for each profile. Needs root (network namespaces), iproute2 and bird2 installed.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 [ "$(id -u)" = 0 ] || { echo "runme: role_bgp_router needs root for network namespaces" >&2; exit 1; }
 if ! /usr/sbin/bird --version 2>&1 | grep -q '^BIRD version 2'; then
   echo "runme: needs Debian's bird2 package (apt-get install bird2)" >&2; exit 1

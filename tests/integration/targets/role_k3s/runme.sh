@@ -5,8 +5,7 @@
 # run changes nothing; a binary whose digest does not match the published one is refused.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 out="$(mktemp -d "${TMPDIR:-/tmp}/role_k3s.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 

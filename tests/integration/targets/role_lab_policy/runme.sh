@@ -4,8 +4,7 @@
 # checks not-run) and that the second run wrote nothing to the API and an identical report.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 report="$(mktemp -d)"
 trap 'rm -rf "$report"' EXIT
 CCOL1_REHEARSAL_REPORT_DIR="$report" bash "$root/scripts/rehearsal.sh"

@@ -10,8 +10,7 @@
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$(pwd)"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 for tool in cloud-init netplan; do
   command -v "$tool" >/dev/null || { echo "runme: $tool is missing (apt-get install cloud-init netplan.io)" >&2; exit 1; }
 done

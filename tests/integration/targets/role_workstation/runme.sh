@@ -5,8 +5,7 @@
 # venv (needs apt and PyPI on the host) and verify (needs the cluster).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 out="$(mktemp -d "${TMPDIR:-/tmp}/role_workstation.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 sha() { sha256sum "$1" | cut -d' ' -f1; }

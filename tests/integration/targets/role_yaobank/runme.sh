@@ -4,8 +4,7 @@
 # pointed at a stand-in page served on 127.0.0.1 by this script, which tests the probe, not the NodePort.
 set -eux
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=../setup_collection_root/collection_root.sh
-. ../setup_collection_root/collection_root.sh   # sets root, the collection root
+root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
 # The roles use kubernetes.core and ansible.utils. ansible-test narrows the collection path to this collection and
