@@ -32,7 +32,9 @@ from ansible_collections.calicolab.ccol1.tests.unit.plugins.module_utils._policy
     steps,
 )
 
+
 # ---------------------------------------------------------------- scopes
+
 
 def test_all_pod_pairs_with_a_port(lab):
     flows = impact.expand_scope(lab, {"all_pod_pairs_in_namespaces": ["yaobank"], "port": 2379})
