@@ -21,7 +21,19 @@ copy_collection() {
   rm -rf "$COLLECTION_COPY" && mkdir -p "$COLLECTION_COPY" &&
     tar -C "$CCOL1_ROOT" --exclude=./.venv --exclude=./.cache --exclude=./.git --exclude=./tests/output \
       --exclude=./dist --exclude=./.pytest_cache -cf - . | tar -C "$COLLECTION_COPY" -xf - &&
-    ln -sfn "$CCOL1_SHARED" "$WORKSPACE/ansible_collections/calicolab/shared"
+    ln -sfn "$CCOL1_SHARED" "$WORKSPACE/ansible_collections/calicolab/shared" &&
+    link_dependency_collections
+}
+
+# ansible-test points ANSIBLE_COLLECTIONS_PATH at the workspace alone: the collections we depend on
+# (kubernetes.core, community.crypto, ansible.utils, ...) must be found there too.
+link_dependency_collections() {
+  local namespace
+  for namespace in "$CCOL1_COLLECTIONS"/ansible_collections/*/; do
+    namespace="$(basename "$namespace")"
+    [ "$namespace" = calicolab ] || ln -sfn "$CCOL1_COLLECTIONS/ansible_collections/$namespace" \
+      "$WORKSPACE/ansible_collections/$namespace"
+  done
 }
 
 # ansible-test bootstraps pip in each sanity venv with a script it downloads from a host we cannot reach.
