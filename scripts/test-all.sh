@@ -50,7 +50,9 @@ stage_sanity() { ansible-test sanity --venv --python 3.11 --color no; }
 read -r -a TEST_TARGETS <<<"${CCOL1_TEST_TARGETS:-}"
 stage_units() { ansible-test units --local --python 3.11 --color no --num-workers 2 "${TEST_TARGETS[@]}"; }
 stage_integration() { ansible-test integration --local --python 3.11 --color no "${TEST_TARGETS[@]}"; }
-stage_lint() { ansible-lint --offline --profile production; }
+# ansible-lint also looks in ~/.ansible/collections, where an installed older copy of this collection would
+# shadow the one under test: give it a home of its own.
+stage_lint() { mkdir -p "$WORKSPACE/lint-home" && HOME="$WORKSPACE/lint-home" ansible-lint --offline --profile production; }
 stage_build() { ansible-galaxy collection build --force --output-path "$CCOL1_ROOT/dist" .; }
 stage_molecule() {
   local scenario status=0
