@@ -55,7 +55,9 @@ def validate_marker(marker):
 
 def marker_file_entry(marker):
     """The write_files entry that puts the marker into the guest."""
-    return {'path': MARKER_PATH, 'permissions': MARKER_MODE, 'owner': 'root:root', 'content': '%s\n' % marker}
+    # No `permissions`: Multipass re-emits user data without quotes, so '0644' would reach cloud-init as the
+    # YAML 1.1 octal number 420, which its schema refuses; cloud-init's default mode for write_files is 0644.
+    return {'path': MARKER_PATH, 'owner': 'root:root', 'content': '%s\n' % marker}
 
 
 def marker_matches(file_content, marker):

@@ -14,7 +14,7 @@ import yaml
 
 VMS = {'control': '198.19.0.1', 'node1': '198.19.0.2', 'node2': '198.19.0.3', 'host1': '198.19.15.254'}
 BIRD = {'current': 'bird2', 'course': 'bird'}
-MARKER = {'path': '/etc/calicolab/lab-marker', 'content': 'calicolab.ccol1\n', 'permissions': '0644'}
+MARKER = {'path': '/etc/calicolab/lab-marker', 'content': 'calicolab.ccol1\n'}
 
 
 def round_trip(text):
@@ -31,7 +31,8 @@ def check_vm(name, data, profile):
     problems = []
     files = {entry['path']: entry for entry in data.get('write_files', [])}
     marker = files.get(MARKER['path'], {})
-    if any(marker.get(key) != value for key, value in MARKER.items()):
+    # cloud-init's default mode (0644) applies: a `permissions` value would lose its quotes in Multipass
+    if any(marker.get(key) != value for key, value in MARKER.items()) or 'permissions' in marker:
         problems.append('marker file entry is %r' % marker)
     packages = data.get('packages', [])
     wanted = {'curl', 'netcat-openbsd', 'tcpdump'} | ({'vsftpd'} if name == 'control' else set()) \

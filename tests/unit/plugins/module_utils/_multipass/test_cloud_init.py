@@ -22,8 +22,9 @@ def test_dict_gets_header_and_marker_file():
     assert text.startswith('#cloud-config\n')
     document = yaml.safe_load(text)
     assert document['packages'] == ['jq']
-    assert document['write_files'] == [{'path': '/etc/calicolab/lab-marker', 'permissions': '0644',
-                                        'owner': 'root:root', 'content': 'calicolab.ccol1\n'}]
+    # no permissions: cloud-init's default (0644), since Multipass would drop the quotes of '0644'
+    assert document['write_files'] == [{'path': '/etc/calicolab/lab-marker', 'owner': 'root:root',
+                                        'content': 'calicolab.ccol1\n'}]
 
 
 def test_no_information_lives_in_comments():
