@@ -7,23 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
 # shellcheck source=../setup_calico_fake_api/fake_api.sh
 . "$root/tests/integration/targets/setup_calico_fake_api/fake_api.sh"
-# The roles use kubernetes.core and ansible.utils. ansible-test narrows the collection path to this collection and
-# passes no variables but PATH and a few others, so find the dependencies scripts/dev-env.sh installed beside the
-# .venv whose bin/ is on PATH, and add them after this copy of calicolab.ccol1.
-dependency_collections() {
-  local entry entries
-  IFS=: read -r -a entries <<<"$PATH"
-  for entry in "${CCOL1_COLLECTIONS:-}" "${entries[@]/%//../../.cache/collections}"; do
-    if [ -n "$entry" ] && [ -d "$entry/ansible_collections/kubernetes/core" ]; then
-      (cd "$entry" && pwd)
-      return 0
-    fi
-  done
-  return 1
-}
-deps="$(dependency_collections)" ||
-  { echo "runme: kubernetes.core is not installed: source scripts/dev-env.sh first" >&2; exit 1; }
-export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:+$ANSIBLE_COLLECTIONS_PATH:}$deps"
+# kubernetes.core and ansible.utils: scripts/test-all.sh links the dependency collections into the workspace.
 
 HELPER_PIDS=()
 stop_helpers() {
