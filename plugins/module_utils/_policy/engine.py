@@ -46,6 +46,13 @@ Simplifications, stated so that nobody mistakes them for Calico behaviour:
 * policy keys follow v3.21 naming (``default.<name>``, ``<ns>/knp.default.<name>``), which only matters for
   ties between equal orders; a pod reaching itself directly is loopback (not policed), through a Service it
   meets its own egress and ingress policy (hairpin);
+* kube-controllers' automatic host endpoints are its steady state (``auto_heps``): with
+  KubeControllersConfiguration ``default`` ``autoCreate: Enabled`` every node gets ``<node>-auto-hep``, and an
+  existing object of that name is kept as the snapshot has it (kube-controllers would rewrite its labels,
+  expectedIPs and interface to the node's); with auto-creation off (the default) HostEndpoints labelled
+  ``projectcalico.org/created-by: calico-kube-controllers`` are dropped, even if the cluster still lists them;
+  v3.32 ``createDefaultHostEndpoint: Disabled`` is followed, ``templates[]`` are not derived (template-made
+  HostEndpoints are taken as the snapshot has them);
 * not modelled: ``http`` (application layer) rule fields, Profile ``labelsToApply`` on host endpoints, the
   eBPF dataplane, IPv6 in ``reachability_matrix`` (single flows take ``ip_version: 6`` or IPv6 addresses).
 """

@@ -396,15 +396,6 @@ def node_addresses(node):
     return found
 
 
-def auto_host_endpoint(node):
-    """The HEP kube-controllers creates for a node when auto host endpoints are enabled."""
-    name = _name_of(node)
-    labels = _labels_of(node)
-    labels["projectcalico.org/created-by"] = "calico-kube-controllers"
-    return Endpoint(HEP, "%s-auto-hep" % name, labels=labels, ips=node_addresses(node), node=name,
-                    profiles=(DEFAULT_ALLOW_PROFILE,), interface="*")
-
-
 # ------------------------------------------------------------------------------------------- rules
 
 class Side(object):

@@ -9,6 +9,9 @@ key -> value -> endpoint ids; a selector is resolved once per snapshot by inters
 ``required_keys``/``required_values`` hints name and testing only those candidates, and every resolved set is
 cached by the selector's scope, as Felix's label index does.
 
+HostEndpoints are the ones kube-controllers leaves: its automatic host endpoints are added or dropped as
+KubeControllersConfiguration ``default`` says (``auto_heps.with_auto_host_endpoints``), after any changes.
+
 Felix settings that matter here: failsafe ports (FelixConfiguration ``default`` and ``node.<name>``, else
 Felix's defaults) and ``defaultEndpointToHostAction``. The operator and the manifests set the environment
 variable ``FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT``, and an environment variable wins over
@@ -21,6 +24,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.auto_heps import with_auto_host_endpoints
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.k8s import kubernetes_policy
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model import (
     DEFAULT_TIER,
@@ -33,7 +37,6 @@ from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.model impo
     WEP,
     ModelError,
     Tier,
-    auto_host_endpoint,
     calico_policy,
     calico_profile,
     host_endpoint,
@@ -158,18 +161,20 @@ class Snapshot(object):
         """Build a snapshot from API objects.
 
         ``felix_env``: Felix environment variables that override FelixConfiguration (default: what the
-        operator sets). ``auto_host_endpoints``: True/False to force kube-controllers' auto host endpoints;
-        None follows KubeControllersConfiguration ``default``.
+        operator sets). ``auto_host_endpoints``: True/False to force kube-controllers' auto host endpoints
+        (its ``AUTO_HOST_ENDPOINTS`` variable); None follows KubeControllersConfiguration ``default``. Either
+        way the HostEndpoints are the ones kube-controllers leaves (``auto_heps.with_auto_host_endpoints``),
+        so give the objects after any "what if" changes.
         """
         snapshot = cls()
         by_kind = {}
-        for obj in flatten_objects(objects):
+        for obj in with_auto_host_endpoints(flatten_objects(objects), auto_host_endpoints):
             by_kind.setdefault(obj.get("kind"), []).append(obj)
         snapshot._load_namespaces(by_kind.get("Namespace", []))
         snapshot._load_nodes(by_kind.get("Node", []))
         snapshot._load_pods(by_kind.get("Pod", []), by_kind.get("ServiceAccount", []))
-        snapshot._load_heps(by_kind.get("HostEndpoint", []), by_kind.get("KubeControllersConfiguration", []),
-                            auto_host_endpoints)
+        for obj in by_kind.get("HostEndpoint", []):
+            snapshot._add_hep(host_endpoint(obj))
         for obj in by_kind.get("NetworkSet", []) + by_kind.get("GlobalNetworkSet", []):
             snapshot._add_endpoint(network_set(obj, snapshot.namespaces))
         for obj in by_kind.get("Service", []):
@@ -200,10 +205,12 @@ class Snapshot(object):
             self.namespaces[meta.get("name")] = labels
 
     def _load_nodes(self, nodes):
+        # A Kubernetes Node and a Calico Node of one name are one node.
         for obj in nodes:
             meta = obj.get("metadata") or {}
-            self.nodes[meta.get("name")] = {"labels": dict(meta.get("labels") or {}), "ips": node_addresses(obj),
-                                            "object": obj}
+            entry = self.nodes.setdefault(meta.get("name"), {"labels": {}, "ips": []})
+            entry["labels"].update(meta.get("labels") or {})
+            entry["ips"].extend(ip for ip in node_addresses(obj) if ip not in entry["ips"])
 
     def _load_pods(self, pods, service_accounts):
         sa_labels = {}
@@ -229,22 +236,6 @@ class Snapshot(object):
             endpoint = workload_endpoint(pod, self.namespaces.get(namespace), sa_labels.get((namespace, sa_name)))
             self.weps[ref] = endpoint
             self._add_endpoint(endpoint)
-
-    def _load_heps(self, heps, kcc_objects, auto):
-        if auto is None:
-            auto = any(((((obj.get("spec") or {}).get("controllers") or {}).get("node") or {}).get("hostEndpoint")
-                        or {}).get("autoCreate") == "Enabled" for obj in kcc_objects
-                       if (obj.get("metadata") or {}).get("name") == "default")
-        named = set()
-        for obj in heps:
-            endpoint = host_endpoint(obj)
-            named.add(endpoint.name)
-            self._add_hep(endpoint)
-        if auto:
-            for name in sorted(self.nodes):
-                endpoint = auto_host_endpoint(self.nodes[name]["object"])
-                if endpoint.name not in named:
-                    self._add_hep(endpoint)
 
     def _add_hep(self, endpoint):
         self.heps_by_node.setdefault(endpoint.node, []).append(endpoint)
