@@ -32,7 +32,18 @@ def lab_later_definition(lab, step_name, definition):
         raise AnsibleFilterError("lab_later_definition: %s" % exc)
 
 
+def lab_final_state(lab):
+    """The lab's end state as one set of apply/remove/patch writes (see module_utils/_lab/steps.final_state)."""
+    if not isinstance(lab, dict):
+        raise AnsibleFilterError("lab_final_state expects a lab (a dict with steps), got %r" % (lab,))
+    try:
+        return steps.final_state(lab)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("lab_final_state: %s" % exc)
+
+
 class FilterModule(object):
 
     def filters(self):
-        return {"lab_step_changes": lab_step_changes, "lab_later_definition": lab_later_definition}
+        return {"lab_step_changes": lab_step_changes, "lab_later_definition": lab_later_definition,
+                "lab_final_state": lab_final_state}

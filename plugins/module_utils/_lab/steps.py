@@ -17,6 +17,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico.resource import merge_patch
+
 
 class LabDataError(ValueError):
     """The lab data cannot be read as docs/LAB_DATA.md describes."""
@@ -131,3 +133,65 @@ def later_definition(lab, step_name, definition):
             if definition_key(item["definition"]) == key:
                 found = item["definition"]
     return copy.deepcopy(found) if found is not None and found != definition else None
+
+
+def compose_merge_patches(first, second):
+    """One merge patch (RFC 7386) with the effect of ``first`` then ``second``: null deletes, objects merge."""
+    if not isinstance(second, dict):
+        return copy.deepcopy(second)
+    composed = copy.deepcopy(first) if isinstance(first, dict) else {}
+    for key, value in second.items():
+        if value is None or not isinstance(value, dict):
+            composed[key] = copy.deepcopy(value)
+        else:
+            composed[key] = compose_merge_patches(composed.get(key), value)
+    return composed
+
+
+def final_state(lab):
+    """What the whole lab leaves, as one set of writes: ``apply`` (each object the lab ends with, as its last
+    definition with the patches of later steps folded in), ``remove`` (entries of objects the lab ends without) and
+    ``patch`` (one entry per object the lab only patches: its steps' patches composed in order). On a cluster where
+    the lab already ran these writes change nothing; where it drifted they restore the lab's end state without
+    replaying the steps (which, for a lab that turns a setting on and off again, would write every time)."""
+    states = {}
+    order = []
+    for step in lab.get("steps") or []:
+        for item in step.get("apply") or []:
+            _track(states, order, definition_key(item["definition"]))["definition"] = copy.deepcopy(item["definition"])
+        for entry in step.get("patch") or []:
+            state = _track(states, order, ref_key(entry))
+            if state["definition"] is not None:
+                state["definition"] = merge_patch(state["definition"], patch_body(entry))
+            else:
+                state["patch"] = compose_merge_patches(state["patch"], entry)
+        for entry in step.get("remove") or []:
+            state = _track(states, order, ref_key(entry))
+            state.update(definition=None, patch=None, removed=True)
+    final = {"apply": [], "remove": [], "patch": []}
+    for key in order:
+        state = states[key]
+        if state["definition"] is not None:
+            final["apply"].append({"definition": state["definition"]})
+        elif state["removed"]:
+            final["remove"].append(_remove_entry(key))
+        elif state["patch"] is not None:
+            final["patch"].append(state["patch"])
+    return final
+
+
+def _track(states, order, key):
+    if key not in states:
+        states[key] = {"definition": None, "patch": None, "removed": False}
+        order.append(key)
+    else:
+        states[key]["removed"] = False
+    return states[key]
+
+
+def _remove_entry(key):
+    api_version, kind, namespace, name = key
+    entry = {"apiVersion": api_version, "kind": kind, "name": name}
+    if namespace:
+        entry["namespace"] = namespace
+    return entry

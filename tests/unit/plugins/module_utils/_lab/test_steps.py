@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.calicolab.ccol1.plugins.module_utils._lab import steps
+from ansible_collections.calicolab.ccol1.plugins.module_utils._calico import resource
 from ansible_collections.calicolab.ccol1.plugins.module_utils._policy import reachability
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,7 +74,7 @@ def test_merge_patch_changes_follow_rfc_7386():
                "metadata": {"name": "customer", "namespace": "yaobank", "labels": {"app": "yaobank", "egress": "yes"}}}
     patched = reachability.apply_changes([account], steps.step_changes(LAB, "one")[1:])
     assert patched[0]["metadata"]["labels"] == {"app": "yaobank"}
-    assert reachability.merge_patch({"a": {"b": 1, "c": 2}}, {"a": {"b": None, "d": [1]}}) == {"a": {"c": 2, "d": [1]}}
+    assert resource.merge_patch({"a": {"b": 1, "c": 2}}, {"a": {"b": None, "d": [1]}}) == {"a": {"c": 2, "d": [1]}}
 
 
 def lab_objects(lab):
@@ -119,3 +120,69 @@ def test_a_later_version_of_an_object_is_found_only_after_the_step():
     assert later == lab["steps"][3]["apply"][0]["definition"]
     assert steps.later_definition(lab, "default-app-policy-dns", later) is None
     assert steps.later_definition(lab, None, step3) is None
+
+
+FELIX = {"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "name": "default"}
+TOGGLE_LAB = {
+    "name": "lab_toggle",
+    "steps": [
+        {"name": "on", "patch": [dict(FELIX, spec={"wireguardEnabled": True})]},
+        {"name": "dsr", "patch": [dict(FELIX, spec={"bpfExternalServiceMode": "DSR", "logSeverityScreen": "Info"})]},
+        {"name": "off", "patch": [dict(FELIX, spec={"wireguardEnabled": False, "logSeverityScreen": None})]},
+    ],
+}
+
+
+def test_composed_merge_patches_have_the_effect_of_applying_them_in_turn():
+    live = {"spec": {"wireguardEnabled": False, "bpfEnabled": True, "logSeverityScreen": "Warning"}}
+    patches = [step["patch"][0] for step in TOGGLE_LAB["steps"]]
+    one_by_one = live
+    composed = {}
+    for patch in patches:
+        one_by_one = resource.merge_patch(one_by_one, {"spec": patch["spec"]})
+        composed = steps.compose_merge_patches(composed, {"spec": patch["spec"]})
+    assert resource.merge_patch(live, composed) == one_by_one
+    assert composed == {"spec": {"wireguardEnabled": False, "bpfExternalServiceMode": "DSR",
+                                 "logSeverityScreen": None}}
+
+
+def test_the_final_state_of_a_toggling_lab_is_one_patch_that_ends_where_the_lab_ends():
+    final = steps.final_state(TOGGLE_LAB)
+    assert final["apply"] == [] and final["remove"] == []
+    assert final["patch"] == [dict(FELIX, spec={"wireguardEnabled": False, "bpfExternalServiceMode": "DSR",
+                                                "logSeverityScreen": None})]
+
+
+def test_the_final_state_keeps_the_last_definitions_and_drops_what_the_lab_removed():
+    final = steps.final_state(LAB)
+    assert final["apply"] == []
+    assert final["remove"] == [{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "name": "deny"}]
+    assert final["patch"] == [{"apiVersion": "v1", "kind": "ServiceAccount", "name": "customer",
+                               "namespace": "yaobank", "metadata": {"labels": {"egress": "yes"}}}]
+
+
+def test_the_final_state_of_the_policy_lab_applies_each_policy_once_in_its_last_version():
+    lab = policy_lab()
+    final = steps.final_state(lab)
+    applied = [steps.definition_key(item["definition"]) for item in final["apply"]]
+    assert len(applied) == len(set(applied))
+    for item in final["apply"]:
+        key = steps.definition_key(item["definition"])
+        last = [a["definition"] for s in lab["steps"] for a in s.get("apply") or []
+                if steps.definition_key(a["definition"]) == key][-1]
+        assert item["definition"] == last
+
+
+def test_the_final_state_folds_a_later_patch_into_the_applied_definition():
+    bgp = {"apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration", "metadata": {"name": "default"},
+           "spec": {"serviceClusterIPs": [{"cidr": "198.19.32.0/20"}]}}
+    lab = {"name": "lab_adv", "steps": [
+        {"name": "cluster-ips", "apply": [{"definition": bgp}]},
+        {"name": "external-ips", "patch": [{"apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration",
+                                            "name": "default",
+                                            "spec": {"serviceExternalIPs": [{"cidr": "198.19.48.0/20"}]}}]}]}
+    final = steps.final_state(lab)
+    assert final["patch"] == [] and final["remove"] == []
+    assert final["apply"] == [{"definition": {
+        "apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration", "metadata": {"name": "default"},
+        "spec": {"serviceClusterIPs": [{"cidr": "198.19.32.0/20"}], "serviceExternalIPs": [{"cidr": "198.19.48.0/20"}]}}}]
