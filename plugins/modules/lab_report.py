@@ -16,6 +16,8 @@ description:
     (machine-readable) and C(index.html) (one section per lab, every outcome with the course's expectation, the
     policy engine's prediction and the real probe's observation side by side) into O(path).
   - The other labs' sections are kept, so running one lab by its tag updates that lab only.
+  - With O(steps) each step of the lab is shown with its title and the reachability matrix predicted after it, each
+    cell with its verdict and deciding policy, and the cells that flipped since the lab's previous step marked.
   - Each outcome's C(status) is derived, never given. C(not-run) when nothing was predicted or observed;
     otherwise the observation decides when there is one, else the prediction. A flow whose prediction and
     observation differ is marked C(disagreement) whatever its status.
@@ -60,6 +62,21 @@ options:
     type: list
     elements: dict
     required: true
+  steps:
+    description:
+      - This lab's steps in course order, each with C(name), an optional C(title) and an optional C(matrix), the
+        reachability the policy engine predicts after the step between the lab's parties. The report shows per
+        step each cell's verdict and deciding policy, with the cells that flipped since the lab's previous step
+        with a matrix marked.
+      - A C(matrix) has C(sources) and C(destinations) (flow ends as in M(calicolab.ccol1.calico_reachability)'s
+        O(calicolab.ccol1.calico_reachability#module:matrix) option; a destination may carry C(protocol) and C(port),
+        a source a C(label)) and C(cells), the cells of the RV(calicolab.ccol1.calico_reachability#module:matrix)
+        that module returned for them (row by source, column by destination; C(allowed), C(policy), C(decided_by)).
+      - A C(matrix_error) says why a step has no matrix; it is shown instead.
+      - A step named only by the outcomes is listed after these, without a title or matrix.
+    type: list
+    elements: dict
+    default: []
   fail_on_failed:
     description: Fail the task, after writing the report, when an outcome of this lab has status C(fail).
     type: bool
@@ -88,6 +105,15 @@ EXAMPLES = r"""
         predicted: false
         observed: false
         evidence: "curl exited 28: Connection timed out after 3001 milliseconds"
+    steps:
+      - name: database-policy
+        title: A Kubernetes NetworkPolicy protects the database
+        matrix:
+          sources: [{pod: yaobank/customer}, {pod: yaobank/summary}]
+          destinations: [{service: yaobank/database, protocol: TCP, port: 2379}]
+          cells:
+            - [{allowed: false, policy: default deny (knp yaobank/database-policy)}]
+            - [{allowed: true, policy: knp yaobank/database-policy}]
   delegate_to: localhost
 """
 
@@ -98,10 +124,30 @@ counts:
   type: dict
   sample: {"pass": 9, "fail": 0, "not-run": 2, "disagreements": 0}
 summary:
-  description: A one-screen summary of the whole report, a line per lab plus each failed or disagreeing outcome.
+  description:
+    - A one-screen summary of the whole report, a line of counts per lab, under it each failed or disagreeing
+      outcome on one line with the course's expectation, the prediction and the observation.
   returned: always
   type: list
   elements: str
+  sample:
+    - "lab_policy                   pass  16  fail   1  not-run   0"
+    - "  FAIL database-policy: the attack from the customer pod times out | expected denied, predicted denied,
+      observed allowed"
+steps:
+  description:
+    - This lab's steps as recorded, each with C(name), C(title) and C(matrix) (null without one).
+    - A matrix has C(sources) and C(destinations) (labels) and C(cells), one per source and destination, each
+      with C(src), C(dst), C(source), C(destination), C(protocol), C(port), C(allowed), C(policy),
+      C(decided_by), C(previous) (the verdict after the step in C(compared_with), else null) and C(flipped);
+      C(flips) counts the flipped cells.
+  returned: always
+  type: list
+  elements: dict
+report_html:
+  description: The path of index.html.
+  returned: always
+  type: str
 outcomes:
   description: This lab's outcomes as recorded, with C(lab), C(status) and (flows) C(disagreement) filled in.
   returned: always
@@ -156,6 +202,7 @@ def main():
             lab=dict(type="str", required=True),
             title=dict(type="str"),
             outcomes=dict(type="list", elements="dict", required=True),
+            steps=dict(type="list", elements="dict", default=[]),
             fail_on_failed=dict(type="bool", default=True),
             mode=dict(type="str", default="0644"),
         ),
@@ -168,7 +215,8 @@ def main():
     html_path = os.path.join(params["path"], "index.html")
     existing = read_existing(json_path)
     try:
-        report = lab_report.updated_report(existing, params["lab"], params["title"], params["outcomes"])
+        report = lab_report.updated_report(existing, params["lab"], params["title"], params["outcomes"],
+                                           params["steps"])
     except lab_report.ReportInputError as exc:
         module.fail_json(msg="Invalid outcomes for lab %s: %s" % (params["lab"], exc), problems=exc.problems)
     new_json, new_html = lab_report.report_json(report), lab_report.render_html(report)
@@ -178,10 +226,11 @@ def main():
             os.makedirs(params["path"])
         write_file(module, json_path, new_json)
         write_file(module, html_path, new_html)
-    outcomes = report["labs"][params["lab"]]["outcomes"]
+    section = report["labs"][params["lab"]]
+    outcomes = section["outcomes"]
     before = (existing or {}).get("labs", {}).get(params["lab"], {}).get("outcomes", []) if isinstance(existing, dict) else []
-    result = dict(changed=changed, counts=lab_report.counts(outcomes), outcomes=outcomes, report_json=json_path,
-                  summary=lab_report.summary_lines(report))
+    result = dict(changed=changed, counts=lab_report.counts(outcomes), outcomes=outcomes, steps=section["steps"],
+                  report_json=json_path, report_html=html_path, summary=lab_report.summary_lines(report))
     if module._diff:
         result["diff"] = dict(before=before, after=outcomes)
     if params["fail_on_failed"] and result["counts"]["fail"]:

@@ -14,6 +14,13 @@ An outcome is a dict with ``lab``, ``step``, ``description``, ``kind`` (``flow``
 - ``pass`` / ``fail``: the observation, when there is one, decides; otherwise the prediction does. A flow whose
   prediction and observation differ carries ``disagreement: true`` whatever its status, so a wrong prediction is
   never hidden behind a passing probe.
+
+Each lab section also lists its ``steps`` (``name``, ``title``, ``matrix``): the reachability matrix the policy
+engine predicted after the step, between the lab's parties (every source and destination its flow outcomes
+name, ``matrix_parties``), one cell per source and destination with the verdict and the deciding policy. A cell
+whose verdict differs from the same cell after the lab's previous step with a matrix is ``flipped``, so the report
+shows what each step changed. Nothing in a section depends on when it was written: the same run gives the same
+bytes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +30,11 @@ __metaclass__ = type
 import copy
 import html
 import json
+
+from ansible_collections.calicolab.ccol1.plugins.module_utils._policy.report import (
+    endpoint_label,
+    verdict_word,
+)
 
 REPORT_VERSION = 1
 KINDS = ("flow", "check")
@@ -101,20 +113,214 @@ def _disagree(predicted, observed):
     return predicted is not None and observed is not None and predicted != observed
 
 
-def updated_report(existing, lab, title, outcomes):
-    """The report with ``lab``'s section replaced by ``outcomes`` (raw); raises ReportInputError on bad input.
+# ---------------------------------------------------------------------------------------------------------
+# Steps and their reachability matrices
+
+_STEP_FIELDS = ("name", "title", "matrix", "matrix_error")
+_MATRIX_FIELDS = ("sources", "destinations", "cells")
+_CELL_FIELDS = ("allowed", "policy", "decided_by", "explanation")
+_END_KEYS = ("pod", "ip", "host", "service", "nodeport")
+
+
+def matrix_parties(lab, names=None):
+    """The matrix a lab's report shows: every source and every destination its flow outcomes name, in order.
+
+    ``sources`` are flow ends; ``destinations`` are flow ends carrying the outcome's ``protocol`` (default TCP)
+    and ``port`` (where given), as ``calico_reachability``'s ``matrix`` takes them. ``names`` maps a name to an
+    address (``{host1: 198.19.15.254}``): a source at that address is labelled with the name. The same parties
+    at every step keep the cells comparable from one step to the next. Empty lists when the lab has no flows.
+    """
+    if not isinstance(lab, dict) or not isinstance(lab.get("steps"), list):
+        raise ReportInputError(["lab: %r (allowed: a lab with a steps list, docs/LAB_DATA.md)" % (lab,)])
+    by_address = dict((str(address), name) for name, address in sorted((names or {}).items()) if address)
+    sources, destinations = [], []
+    for step in lab["steps"]:
+        for outcome in (step or {}).get("outcomes") or []:
+            if not isinstance(outcome, dict) or outcome.get("kind") != "flow":
+                continue
+            _add_once(sources, _labelled_source(outcome.get("src"), by_address))
+            _add_once(destinations, _matrix_destination(outcome))
+    return {"sources": sources, "destinations": destinations}
+
+
+def _labelled_source(end, by_address):
+    end = dict(end or {})
+    name = by_address.get(str(end.get("ip"))) if "ip" in end and "label" not in end else None
+    if name:
+        end["label"] = "%s (%s)" % (name, end["ip"])
+    return end
+
+
+def _matrix_destination(outcome):
+    destination = dict(outcome.get("dst") or {})
+    destination["protocol"] = str(outcome.get("protocol") or "TCP").upper()
+    if outcome.get("port") not in (None, ""):
+        destination["port"] = outcome["port"]
+    return destination
+
+
+def _add_once(items, item):
+    if _canonical(item) not in [_canonical(known) for known in items]:
+        items.append(item)
+
+
+def _canonical(value):
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def step_problems(step, path):
+    """Every problem in one raw step entry ({name, title, matrix, matrix_error})."""
+    if not isinstance(step, dict):
+        return ["%s: %r is not a mapping (allowed: a dict with name, title, matrix)" % (path, step)]
+    problems = []
+    unknown = sorted(set(step) - set(_STEP_FIELDS))
+    if unknown:
+        problems.append("%s: unknown keys %s (allowed: %s)" % (path, unknown, ", ".join(_STEP_FIELDS)))
+    if not isinstance(step.get("name"), str) or not step.get("name"):
+        problems.append("%s.name: %r (allowed: a non-empty string)" % (path, step.get("name")))
+    for key in ("title", "matrix_error"):
+        if step.get(key) is not None and not isinstance(step.get(key), str):
+            problems.append("%s.%s: %r (allowed: a string or null)" % (path, key, step.get(key)))
+    if step.get("matrix") is not None:
+        problems.extend(matrix_problems(step["matrix"], path + ".matrix"))
+    return problems
+
+
+def matrix_problems(matrix, path):
+    """Problems in a raw matrix: flow ends as ``sources`` and ``destinations`` (as ``matrix_parties`` gives them)
+    and ``cells[row][column]`` as ``calico_reachability`` returns them (``allowed``, ``policy``, ``decided_by``)."""
+    if not isinstance(matrix, dict):
+        return ["%s: %r (allowed: a dict with sources, destinations and cells, or null)" % (path, matrix)]
+    problems = []
+    unknown = sorted(set(matrix) - set(_MATRIX_FIELDS))
+    if unknown:
+        problems.append("%s: unknown keys %s (allowed: %s)" % (path, unknown, ", ".join(_MATRIX_FIELDS)))
+    for key in ("sources", "destinations"):
+        ends = matrix.get(key)
+        if not isinstance(ends, list) or not ends:
+            problems.append("%s.%s: %r (allowed: a non-empty list of flow ends)" % (path, key, ends))
+            continue
+        for index, end in enumerate(ends):
+            if not isinstance(end, dict) or len([k for k in end if k in _END_KEYS]) != 1:
+                problems.append("%s.%s[%d]: %r (allowed: a flow end with exactly one of %s)"
+                                % (path, key, index, end, ", ".join(_END_KEYS)))
+    if problems:
+        return problems
+    return _cell_grid_problems(matrix.get("cells"), len(matrix["sources"]), len(matrix["destinations"]), path)
+
+
+def _cell_grid_problems(cells, rows, columns, path):
+    shape = "%d rows of %d cells, one per source and destination" % (rows, columns)
+    if not isinstance(cells, list) or len(cells) != rows \
+            or any(not isinstance(row, list) or len(row) != columns for row in cells):
+        return ["%s.cells: %s (allowed: %s)" % (path, _short_repr(cells), shape)]
+    problems = []
+    for row_index, row in enumerate(cells):
+        for column, cell in enumerate(row):
+            where = "%s.cells[%d][%d]" % (path, row_index, column)
+            if not isinstance(cell, dict) or not (cell.get("allowed") is None or isinstance(cell["allowed"], bool)):
+                problems.append("%s: %s (allowed: a dict whose allowed is true, false or null)" % (where, _short_repr(cell)))
+            elif set(cell) - set(_CELL_FIELDS):
+                unknown = sorted(set(cell) - set(_CELL_FIELDS))
+                problems.append("%s: unknown keys %s (allowed: %s)" % (where, unknown, ", ".join(_CELL_FIELDS)))
+    return problems
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def finished_steps(steps, outcomes):
+    """The section's steps in order: each given step, then any step only the outcomes name; every matrix with
+    its cells flattened and each cell compared with the same cell after the previous step that has a matrix."""
+    result = [_finished_step(step) for step in steps]
+    named = [step["name"] for step in result]
+    for outcome in outcomes:
+        if outcome["step"] not in named:
+            named.append(outcome["step"])
+            result.append({"name": outcome["step"], "title": None, "matrix": None})
+    previous = None
+    for step in result:
+        if step["matrix"] is not None:
+            mark_flips(step["matrix"], previous)
+            previous = step
+    return result
+
+
+def _finished_step(step):
+    result = {"name": step["name"], "title": step.get("title"), "matrix": None}
+    if step.get("matrix") is not None:
+        result["matrix"] = flat_matrix(step["matrix"])
+    if step.get("matrix_error"):
+        result["matrix_error"] = step["matrix_error"]
+    return result
+
+
+def flat_matrix(matrix):
+    """A raw matrix as stored: row and column labels, and one cell per source and destination (row by row)
+    naming its ends, protocol and port, with the verdict and the deciding policy."""
+    sources = [_end_only(end) for end in matrix["sources"]]
+    source_labels = [endpoint_label(end) for end in matrix["sources"]]
+    columns = []
+    for end in matrix["destinations"]:
+        protocol = str(end.get("protocol") or "TCP").upper()
+        port = end.get("port")
+        columns.append((_end_only(end), protocol, port, endpoint_label(_end_only(end), protocol, port)))
+    cells = []
+    for row_index, source in enumerate(sources):
+        for column_index, (destination, protocol, port, label) in enumerate(columns):
+            cell = matrix["cells"][row_index][column_index]
+            cells.append({"src": copy.deepcopy(source), "dst": copy.deepcopy(destination),
+                          "source": source_labels[row_index], "destination": label,
+                          "protocol": protocol, "port": port, "allowed": cell.get("allowed"),
+                          "policy": cell.get("policy") or cell.get("decided_by") or "",
+                          "decided_by": cell.get("decided_by") or ""})
+    return {"sources": source_labels, "destinations": [column[3] for column in columns], "cells": cells}
+
+
+def _end_only(end):
+    return dict((key, copy.deepcopy(value)) for key, value in end.items() if key in _END_KEYS)
+
+
+def mark_flips(matrix, previous_step):
+    """Set each cell's ``previous`` verdict (same source and destination after ``previous_step``, null without
+    one) and ``flipped``; the matrix records which step it was compared with and how many cells flipped."""
+    before = {}
+    if previous_step is not None:
+        before = dict(((cell["source"], cell["destination"]), cell["allowed"])
+                      for cell in previous_step["matrix"]["cells"])
+    for cell in matrix["cells"]:
+        cell["previous"] = before.get((cell["source"], cell["destination"]))
+        cell["flipped"] = (cell["previous"] is not None and cell["allowed"] is not None
+                           and cell["previous"] != cell["allowed"])
+    matrix["compared_with"] = previous_step["name"] if previous_step is not None else None
+    matrix["flips"] = sum(1 for cell in matrix["cells"] if cell["flipped"])
+    return matrix
+
+
+def updated_report(existing, lab, title, outcomes, steps=None):
+    """The report with ``lab``'s section replaced by ``outcomes`` and ``steps`` (raw); raises ReportInputError on
+    bad input.
 
     Labs keep the order in which they first reported, so the course order holds when the labs run in order.
     """
     problems = []
     for index, outcome in enumerate(outcomes):
         problems.extend(outcome_problems(outcome, "outcomes[%d]" % index))
+    for index, step in enumerate(steps or []):
+        problems.extend(step_problems(step, "steps[%d]" % index))
+    names = [step.get("name") for step in steps or [] if isinstance(step, dict)]
+    duplicates = sorted(set(name for name in names if names.count(name) > 1 and isinstance(name, str)))
+    if duplicates:
+        problems.append("steps: the names %s appear more than once (allowed: each step once)" % duplicates)
     if problems:
         raise ReportInputError(problems)
     report = copy.deepcopy(existing) if _is_report(existing) else empty_report()
     if lab not in report["lab_order"]:
         report["lab_order"].append(lab)
-    report["labs"][lab] = {"title": title or lab, "outcomes": [finished_outcome(lab, o) for o in outcomes]}
+    finished = [finished_outcome(lab, o) for o in outcomes]
+    report["labs"][lab] = {"title": title or lab, "outcomes": finished, "steps": finished_steps(steps or [], finished)}
     return report
 
 
@@ -146,8 +352,14 @@ def report_json(report):
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
+SUMMARY_FAILURES_PER_LAB = 8
+SUMMARY_DESCRIPTION_WIDTH = 60
+
+
 def summary_lines(report, lab=None):
-    """A one-screen summary: a line per lab (or for ``lab`` only), then each failed or disagreeing outcome."""
+    """A one-screen summary: a line of counts per lab (or for ``lab`` only), then under it each failed or
+    disagreeing outcome on one line with what the course expects, what was predicted and what was observed.
+    At most SUMMARY_FAILURES_PER_LAB outcome lines per lab; the rest are counted (the report has them all)."""
     labs = [lab] if lab else report["lab_order"]
     lines = []
     for name in labs:
@@ -156,10 +368,31 @@ def summary_lines(report, lab=None):
         lines.append("%-28s pass %3d  fail %3d  not-run %3d%s" % (
             name, tally["pass"], tally["fail"], tally["not-run"],
             "  disagreements %d" % tally["disagreements"] if tally["disagreements"] else ""))
-        for outcome in section["outcomes"]:
-            if outcome["status"] == "fail" or outcome.get("disagreement"):
-                lines.append("  %s %s: %s" % (outcome["status"].upper(), outcome["step"], outcome["description"]))
+        noted = [o for o in section["outcomes"] if o["status"] == "fail" or o.get("disagreement")]
+        lines.extend(_summary_outcome_line(outcome) for outcome in noted[:SUMMARY_FAILURES_PER_LAB])
+        if len(noted) > SUMMARY_FAILURES_PER_LAB:
+            lines.append("  ... and %d more in the report" % (len(noted) - SUMMARY_FAILURES_PER_LAB))
     return lines
+
+
+def _summary_outcome_line(outcome):
+    mark = outcome["status"].upper() if outcome["status"] == "fail" else "DISAGREE"
+    description = outcome["description"]
+    if len(description) > SUMMARY_DESCRIPTION_WIDTH:
+        description = description[:SUMMARY_DESCRIPTION_WIDTH - 3] + "..."
+    flow = outcome["kind"] == "flow"
+    return "  %s %s: %s | expected %s, predicted %s, observed %s" % (
+        mark, outcome["step"], description, _plain_value(outcome.get("expected"), flow),
+        _plain_value(outcome.get("predicted"), flow, "-"), _plain_value(outcome.get("observed"), flow, "not run"))
+
+
+def _plain_value(value, flow, missing="-"):
+    if value is None:
+        return missing
+    if flow and isinstance(value, bool):
+        return "allowed" if value else "denied"
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -172,6 +405,14 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid
 th{background:#eef}.pass{background:#e3f6e5}.fail{background:#fbe1e1}.not-run{background:#f1f1f1;color:#555}
 .tally span{display:inline-block;margin-right:1rem}.disagree{outline:3px solid #d98b00}
 code{font-size:.85rem}
+.step-name{color:#555;font-weight:normal;font-size:.85rem}
+.matrix-box{overflow:auto;max-width:100%;margin:.6rem 0}.matrix{width:auto}
+.matrix th.dst{font-weight:normal;max-width:11rem}.matrix th.src{white-space:nowrap}
+.matrix td{min-width:7rem;max-width:11rem}.matrix .word{font-weight:bold}
+.matrix .who{display:block;font-size:.8rem;color:#3a434d;overflow-wrap:anywhere}
+.allow{background:#dafbe1}.deny{background:#ffe1e1}.unknown{background:#eee}
+.flipped{box-shadow:inset 0 0 0 3px #0969da}.was{display:block;color:#0969da;font-size:.8rem}
+.note{color:#555;font-size:.9rem;margin:.3rem 0}
 """
 
 
@@ -199,16 +440,62 @@ def _html_overview(report):
 
 def _html_lab(lab, section):
     parts = ["<h2 id='lab-%s'>%s</h2>" % (_e(lab), _e(section["title"]))]
-    steps = []
-    for outcome in section["outcomes"]:
-        if outcome["step"] not in steps:
-            steps.append(outcome["step"])
-    for step in steps:
-        parts.append("<h3>%s</h3><table><tr><th>status</th><th>outcome</th><th>flow or check</th><th>course expects"
-                     "</th><th>predicted</th><th>observed</th><th>evidence</th></tr>" % _e(step))
-        parts.extend(_html_row(o) for o in section["outcomes"] if o["step"] == step)
-        parts.append("</table>")
+    for step in _section_steps(section):
+        heading = _e(step["title"]) + " <span class='step-name'>(%s)</span>" % _e(step["name"]) \
+            if step.get("title") else _e(step["name"])
+        parts.append("<h3 id='step-%s-%s'>%s</h3>" % (_e(lab), _e(step["name"]), heading))
+        rows = [_html_row(o) for o in section["outcomes"] if o["step"] == step["name"]]
+        if rows:
+            parts.append("<table><tr><th>status</th><th>outcome</th><th>flow or check</th><th>course expects</th>"
+                         "<th>predicted</th><th>observed</th><th>evidence</th></tr>%s</table>" % "".join(rows))
+        if step.get("matrix"):
+            parts.append(_html_matrix(step["matrix"]))
+        elif step.get("matrix_error"):
+            parts.append("<p class='note'>No matrix for this step: %s</p>" % _e(step["matrix_error"]))
     return "".join(parts)
+
+
+def _section_steps(section):
+    """The section's steps; a section written before steps were recorded has them only in its outcomes."""
+    if isinstance(section.get("steps"), list):
+        return section["steps"]
+    names = []
+    for outcome in section["outcomes"]:
+        if outcome["step"] not in names:
+            names.append(outcome["step"])
+    return [{"name": name, "title": None, "matrix": None} for name in names]
+
+
+def _html_matrix(matrix):
+    """The step's matrix: sources down, destinations across; each cell the predicted verdict and the deciding
+    policy (the stage and rule on hover), a flipped cell outlined with the verdict it had before."""
+    cells = dict(((cell["source"], cell["destination"]), cell) for cell in matrix["cells"])
+    flips = matrix.get("flips") or 0
+    compared = matrix.get("compared_with")
+    note = ("%d cell%s flipped since %s (outlined)" % (flips, "" if flips == 1 else "s", _e(compared))
+            if compared else "the lab's first matrix")
+    parts = ["<p class='note'>What the policy engine predicts after this step, between the lab's parties "
+             "(rows: sources, columns: destinations); %s.</p>" % note,
+             "<div class='matrix-box'><table class='matrix'><tr><th>source \u2193 destination \u2192</th>"]
+    parts.extend("<th class='dst'>%s</th>" % _e(label) for label in matrix["destinations"])
+    parts.append("</tr>")
+    for source in matrix["sources"]:
+        parts.append("<tr><th class='src'>%s</th>" % _e(source))
+        for destination in matrix["destinations"]:
+            cell = cells.get((source, destination))
+            parts.append(_html_matrix_cell(cell) if cell else "<td></td>")
+        parts.append("</tr>")
+    parts.append("</table></div>")
+    return "".join(parts)
+
+
+def _html_matrix_cell(cell):
+    allowed = cell.get("allowed")
+    css = "unknown" if allowed is None else "allow" if allowed else "deny"
+    was = "<span class='was'>was %s</span>" % _e(verdict_word(cell.get("previous"))) if cell.get("flipped") else ""
+    return "<td class='%s%s' title='%s'><span class='word'>%s</span>%s<span class='who'>%s</span></td>" % (
+        css, " flipped" if cell.get("flipped") else "", _e(cell.get("decided_by") or ""),
+        _e(verdict_word(allowed)), was, _e(cell.get("policy") or ""))
 
 
 def _html_row(outcome):

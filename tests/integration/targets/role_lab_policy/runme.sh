@@ -18,4 +18,14 @@ for outcome in report["labs"]["lab_policy"]["outcomes"]:
         steps.append(outcome["step"])
 assert steps == ["compromise", "database-policy", "default-app-policy", "default-app-policy-dns",
                  "customer-summary-policies", "egress-lockdown", "customer-internet-egress"], steps
+# each step with its title and the matrix of the lab's parties (4 sources, 6 destinations), flips marked
+recorded = report["labs"]["lab_policy"]["steps"]
+assert [step["name"] for step in recorded] == steps, recorded
+assert all(step["title"] and len(step["matrix"]["cells"]) == 24 for step in recorded), recorded
+flips = dict((step["name"], [(c["source"], c["destination"], c["allowed"]) for c in step["matrix"]["cells"]
+                             if c["flipped"]]) for step in recorded)
+assert flips["compromise"] == [], flips
+assert ("yaobank/customer", "svc:yaobank/database TCP/2379", False) in flips["database-policy"], flips
+assert sorted(flips["customer-internet-egress"]) == [("yaobank/customer", "8.8.8.8 ICMP", True),
+                                                     ("yaobank/customer", "8.8.8.8 TCP/443", True)], flips
 PY
