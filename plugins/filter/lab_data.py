@@ -42,8 +42,18 @@ def lab_final_state(lab):
         raise AnsibleFilterError("lab_final_state: %s" % exc)
 
 
+def lab_reset_changes(lab):
+    """Changes that restate the cluster as it was before the lab (see module_utils/_lab/steps.reset_changes)."""
+    if not isinstance(lab, dict):
+        raise AnsibleFilterError("lab_reset_changes expects a lab (a dict with steps), got %r" % (lab,))
+    try:
+        return steps.reset_changes(lab)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("lab_reset_changes: %s" % exc)
+
+
 class FilterModule(object):
 
     def filters(self):
         return {"lab_step_changes": lab_step_changes, "lab_later_definition": lab_later_definition,
-                "lab_final_state": lab_final_state}
+                "lab_final_state": lab_final_state, "lab_reset_changes": lab_reset_changes}

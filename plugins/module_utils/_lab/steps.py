@@ -195,3 +195,14 @@ def _remove_entry(key):
     if namespace:
         entry["namespace"] = namespace
     return entry
+
+
+def reset_changes(lab):
+    """calico_reachability ``changes`` that restate the cluster as it was before the lab: its reset section (what
+    it added removed, what it changed restored, what it removed put back), as data."""
+    reset = lab.get("reset") or {}
+    changes = [{"state": "absent", "definition": _bare(ref_key(entry))} for entry in reset.get("remove") or []]
+    changes += [{"state": "patched", "definition": patch_body(entry)} for entry in reset.get("patch") or []]
+    changes += [{"state": "present", "definition": copy.deepcopy(item["definition"])}
+                for item in reset.get("apply") or []]
+    return changes
