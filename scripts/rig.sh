@@ -24,6 +24,9 @@ RIG_REPORT=${RIG_REPORT:-$ROOT/lab-report/rig.json}
 PY=${RIG_PYTHON:-/usr/bin/python3}
 MULTIPASS=$ROOT/tests/rig/multipass
 TIMINGS=$RIG_DIR/timings.jsonl
+# Ansible's SSH connection masters (ControlPersist) live on after a playbook; the rig's own go here, to be closed
+# by their sockets at teardown.
+RIG_SSH_CONTROL_DIR=$RIG_DIR/ssh-control
 
 log() { printf '[rig %s] %s\n' "$(date -u +%T)" "$*" >&2; }
 now() { date +%s.%N; }
@@ -119,6 +122,7 @@ ansible_ping() {  # names...
     local ansible=$ROOT/.venv/bin/ansible rc=0
     [ -x "$ansible" ] || ansible=$(command -v ansible)
     ip netns exec "$RIG_NAME" env ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_CONFIG="$ROOT/ansible.cfg" \
+        ANSIBLE_SSH_CONTROL_PATH_DIR="$RIG_SSH_CONTROL_DIR" \
         "$ansible" rig -i "$inv" -m ping >"$RIG_DIR/ansible-ping.log" 2>&1 || rc=$?
     timing ansible_ping "$start"
     log "ansible ping (rc $rc): $(grep -c SUCCESS "$RIG_DIR/ansible-ping.log" || true) guests answered"
@@ -172,6 +176,7 @@ playbook() {  # log-name ansible-playbook-arguments...
     start=$(now)
     mkdir -p "$LAB_LOGS"
     ip netns exec "$RIG_NAME" env PATH="$RIG_CONTROLLER_PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg" \
+        ANSIBLE_SSH_CONTROL_PATH_DIR="$RIG_SSH_CONTROL_DIR" \
         ANSIBLE_NOCOLOR=1 ansible-playbook -i "$ROOT/inventories/lab" -e "@$RIG_DIR/lab-vars.json" "$@" \
         >"$LAB_LOGS/$name.log" 2>&1 </dev/null || rc=$?
     echo "$rc" >"$LAB_LOGS/$name.rc"
@@ -245,8 +250,17 @@ keep_logs() {  # the rig directory goes with the rig; its logs stay beside the r
     return 0
 }
 
+close_ssh_masters() {
+    local socket
+    for socket in "$RIG_SSH_CONTROL_DIR"/*; do
+        [ -S "$socket" ] && ssh -o ControlPath="$socket" -O exit rig-guest >/dev/null 2>&1
+    done
+    return 0
+}
+
 down() {
     log "tearing the rig down"
+    close_ssh_masters
     "$PY" "$ROOT/tests/rig/riglib.py" down || true
     rm -rf --one-file-system "$RIG_DIR"
 }
