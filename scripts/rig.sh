@@ -243,9 +243,12 @@ keep_logs() {  # the rig directory goes with the rig; its logs stay beside the r
     rm -rf "$logs" && mkdir -p "$logs"
     [ -d "$RIG_DIR" ] || return 0
     (cd "$RIG_DIR" && cp -r --parents ansible ./*.log ./*.json ./*.jsonl "$logs"/ 2>/dev/null) || true
-    local name
-    for name in "$RIG_DIR"/instances/*/console.log; do
-        [ -f "$name" ] && cp "$name" "$logs/console-$(basename "$(dirname "$name")").log"
+    local console kept
+    for console in "$RIG_DIR"/instances/*/console.log; do
+        [ -f "$console" ] || continue
+        kept=$logs/console-$(basename "$(dirname "$console")").log
+        # the console writes CRLF; the checkout's text files (ansible-test sanity sees lab-report/) use LF
+        tr -d '\r' <"$console" >"$kept"
     done
     return 0
 }

@@ -202,7 +202,7 @@ def main(argv):
     elif argv == ["expected-routes"]:
         print(json.dumps(expected_routes(), indent=2, sort_keys=True))
     else:
-        sys.stderr.write(__doc__.split("\n\n")[0] + "\n")
+        sys.stderr.write(__doc__.split("\n\n", maxsplit=1)[0] + "\n")
         return 2
     return 0
 

@@ -129,8 +129,8 @@ IP_ROUTE_OUTPUT = """default via 198.18.0.1 dev ens3 proto dhcp src 198.18.0.14 
 198.19.0.0/20 dev ens3 proto kernel scope link src 198.19.15.254
 198.19.24.0/29 via 198.19.0.2 dev ens3 proto bird metric 32
 198.19.32.0/20 proto bird metric 32
-	nexthop via 198.19.0.3 dev ens3 weight 1
-	nexthop via 198.19.0.2 dev ens3 weight 1
+\tnexthop via 198.19.0.3 dev ens3 weight 1
+\tnexthop via 198.19.0.2 dev ens3 weight 1
 198.19.99.1 via 198.19.0.2 dev ens3 proto static
 """
 

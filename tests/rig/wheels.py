@@ -97,7 +97,7 @@ def build_wheel(dist, out_dir):
 
 def main(argv):
     if len(argv) < 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        print(__doc__.split("\n\n", maxsplit=2)[1], file=sys.stderr)
         return 2
     guest = os.environ.get("RIG_GUEST_PYTHON", "3.11")
     if "%d.%d" % sys.version_info[:2] != guest:
