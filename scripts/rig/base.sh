@@ -99,4 +99,10 @@ touch "$work/complete"
 mv "$work" "$entry"
 work=
 log "base ready in ${t_total}s: $entry"
+# Bases of earlier package lists (about 400 MB each) go, unless a rig's overlay still mounts them.
+for old in "$RIG_CACHE"/base-*; do
+    if [ "$old" = "$entry" ] || [ ! -d "$old" ] || grep -qF "lowerdir=$old/" /proc/mounts; then continue; fi
+    log "removing the unused older base $old"
+    rm -rf --one-file-system "$old"
+done
 echo "$entry"
