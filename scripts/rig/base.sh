@@ -10,12 +10,13 @@ RIG_SUITE=${RIG_SUITE:-bookworm}
 RIG_MIRROR=${RIG_MIRROR:-http://deb.debian.org/debian}
 # Debootstrap resolves these itself (Depends only).
 RIG_BASE_INCLUDE=${RIG_BASE_INCLUDE:-systemd,systemd-sysv,dbus,iproute2,openssh-server,python3,sudo,ca-certificates}
-# Installed with apt inside the base (Depends only): what a Multipass Ubuntu image has and cloud-init and
-# netplan call (update-locale, udevadm).
-RIG_BASE_PACKAGES=${RIG_BASE_PACKAGES:-cloud-init netplan.io udev locales}
-# Not installed: downloaded with their dependencies into the rig's package repository, for the user data's
-# `packages:` to install over the rig bridge.
-RIG_REPO_PACKAGES=${RIG_REPO_PACKAGES:-bird2 curl netcat-openbsd tcpdump vsftpd}
+# Installed with apt inside the base (Depends only): what a Multipass Ubuntu image has and cloud-init, netplan
+# (update-locale, udevadm) and Ansible's apt module (python3-apt) call.
+RIG_BASE_PACKAGES=${RIG_BASE_PACKAGES:-cloud-init netplan.io udev locales python3-apt}
+# Not installed: downloaded with their dependencies into the rig's package repository, for what the lab's user data
+# (roles/lab_vms: lab_vms_common_packages, vsftpd, bird2) and the workstation role (python3-venv,
+# python3-packaging) install over the rig bridge.
+RIG_REPO_PACKAGES=${RIG_REPO_PACKAGES:-bird2 curl netcat-openbsd tcpdump vsftpd conntrack wireguard-tools dnsutils jq python3-venv python3-packaging}
 
 for tool in debootstrap apt-ftparchive sha256sum; do
     command -v "$tool" >/dev/null || { echo "rig base: $tool is missing (apt-get install debootstrap apt-utils)" >&2; exit 1; }
@@ -98,4 +99,10 @@ touch "$work/complete"
 mv "$work" "$entry"
 work=
 log "base ready in ${t_total}s: $entry"
+# Bases of earlier package lists (about 400 MB each) go, unless a rig's overlay still mounts them.
+for old in "$RIG_CACHE"/base-*; do
+    if [ "$old" = "$entry" ] || [ ! -d "$old" ] || grep -qF "lowerdir=$old/" /proc/mounts; then continue; fi
+    log "removing the unused older base $old"
+    rm -rf --one-file-system "$old"
+done
 echo "$entry"

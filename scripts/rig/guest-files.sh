@@ -11,6 +11,17 @@ printf 'deb [trusted=yes] %s/ ./\n' "$RIG_REPO_URL" >"$root/etc/apt/sources.list
 # No network-dependent apt extras in the guests.
 printf 'Acquire::Languages "none";\nAPT::Install-Recommends "false";\n' >"$root/etc/apt/apt.conf.d/90rig"
 
+# pip reads only the rig's wheel folder (tests/rig/wheels.py fills it), as apt reads only the rig repository.
+repo_host=${RIG_REPO_URL#*://}
+repo_host=${repo_host%%[:/]*}
+cat >"$root/etc/pip.conf" <<PIP
+[global]
+no-index = true
+find-links = $RIG_REPO_URL/wheels/
+trusted-host = $repo_host
+disable-pip-version-check = true
+PIP
+
 mkdir -p "$root/etc/cloud/cloud.cfg.d"
 cat >"$root/etc/cloud/cloud.cfg.d/90-rig.cfg" <<'CFG'
 # The rig: the seed is NoCloud only; apt keeps the rig repository; the default user is Multipass's `ubuntu`.
