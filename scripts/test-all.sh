@@ -20,7 +20,8 @@ COLLECTION_COPY="$WORKSPACE/ansible_collections/calicolab/ccol1"
 copy_collection() {
   rm -rf "$COLLECTION_COPY" && mkdir -p "$COLLECTION_COPY" &&
     tar -C "$CCOL1_ROOT" --exclude=./.venv --exclude=./.cache --exclude=./.git --exclude=./tests/output \
-      --exclude=./dist --exclude=./.pytest_cache -cf - . | tar -C "$COLLECTION_COPY" -xf - &&
+      --exclude=./dist --exclude=./.pytest_cache --exclude=./lab-report --exclude=./.lab \
+      -cf - . | tar -C "$COLLECTION_COPY" -xf - &&
     ln -sfn "$CCOL1_SHARED" "$WORKSPACE/ansible_collections/calicolab/shared" &&
     link_dependency_collections
 }
