@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The policy lab role end to end against the test Kubernetes API: scripts/rehearsal.sh runs playbooks/policy.yml
-# twice with lab_observe=false and checks the report (every flow predicted as the course promises, probes and
-# checks not-run) and that the second run wrote nothing to the API and an identical report.
+# The rehearsal (scripts/rehearsal.sh) against the test Kubernetes API: install_calico, yaobank and every course lab
+# in course order, twice, with lab_observe=false; it checks the report (every flow of every lab predicted as the
+# course promises, probes and checks not-run) and that the second run wrote nothing to the API and an identical
+# report. Then the policy lab's steps and matrices in detail.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root="$(bash ../setup_collection_root/collection_root.sh)"   # the collection root above this copy of the target
