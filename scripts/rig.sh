@@ -223,6 +223,10 @@ lab() {
     playbook first_hosts "$ROOT/playbooks/workstation.yml" "$ROOT/playbooks/bgp_router.yml" || return 1
     playbook second_run "$ROOT/playbooks/lab_vms.yml" "$ROOT/playbooks/workstation.yml" \
         "$ROOT/playbooks/bgp_router.yml" || return 1
+    # What `make lab` runs: through the VM stage (unchanged), then it must stop where k3s would be downloaded
+    # (pointed at the rig's file server, which has no k3s: a 404, no outside address is ever tried).
+    if playbook make_lab "$ROOT/site.yml" -e k3s_release_url=http://198.18.0.1:8080/no-k3s-here
+    then log "site.yml did not stop at the k3s download"; fi
     playbook lab_stop "$ROOT/playbooks/lab_stop.yml" || return 1
     lab_list list-after-stop.json
     playbook lab_start "$ROOT/playbooks/lab_start.yml" || return 1

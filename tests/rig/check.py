@@ -27,7 +27,8 @@ after lab_stop and after lab_destroy, the stand-in files served to host1, timing
   kubernetes client importable;
 - the sample and trap guests (the rig's own user data): Ansible's ping over SSH, the rig package installed; the
   trap guest (its netplan file uses another netdef ID) has no lab address;
-- the lab: the second run of lab_vms, workstation and bgp_router changed nothing (`second_run_changed`),
+- the lab: the second run of lab_vms, workstation and bgp_router changed nothing (`second_run_changed`), site.yml
+  (what `make lab` runs) goes through the VM stage unchanged and stops at the k3s download,
   lab_stop stopped the four lab VMs and nothing else, lab_start and lab_status ran (the status names host1's BGP
   sessions and k3s's absence), lab_destroy with a marker the VMs do not carry failed and deleted nothing,
   lab_destroy removed the four lab VMs (each only after reading its marker), left the trap guest, and removed the
@@ -327,6 +328,13 @@ def lab_checks(rig_dir, playbooks, lab, trap):
     status_output = playbooks.get("lab_status", {}).get("output", "")
     result = [("second run of lab_vms, workstation and bgp_router changed nothing", changed == 0,
                {"second_run_changed": changed, "rc": second.get("rc")})]
+    make_lab = playbooks.get("make_lab", {})
+    stopped_at = failed_task(make_lab.get("output", ""))
+    result.append(("site.yml (make lab) runs the VM stage unchanged and stops at the k3s download",
+                   make_lab.get("rc") not in (0, None) and stopped_at is not None and "k3s" in stopped_at
+                   and vm_stage_changed(make_lab.get("output", "")) == 0,
+                   {"rc": make_lab.get("rc"), "failed_task": stopped_at,
+                    "vm_stage_changed": vm_stage_changed(make_lab.get("output", ""))}))
     for name in ("first_lab_vms", "first_hosts", "second_run", "lab_stop", "lab_start", "lab_status", "lab_destroy"):
         result.append(("playbook %s rc 0" % name, playbooks.get(name, {}).get("rc") == 0, playbooks.get(name, {}).get("rc")))
     result += [
@@ -347,6 +355,23 @@ def lab_checks(rig_dir, playbooks, lab, trap):
          os.path.join(rig_dir, "lab/ssh")),
     ]
     return result
+
+
+def failed_task(log_text):
+    """The TASK line before the first fatal: line of a playbook's output, or None."""
+    task = None
+    for line in log_text.splitlines():
+        if line.startswith("TASK ["):
+            task = line.rstrip("* ").strip()
+        elif line.startswith("fatal:"):
+            return task
+    return None
+
+
+def vm_stage_changed(log_text):
+    """How many tasks of site.yml's VM stage (its plays before the k3s play) reported changed."""
+    before_k3s = log_text.split("TASK [calicolab.ccol1.k3s", 1)[0]
+    return len(re.findall(r"^changed: ", before_k3s, flags=re.M))
 
 
 def second_run_changed(playbook):

@@ -47,7 +47,7 @@ def is_literal(value) -> bool:
 @pytest.mark.parametrize("role", HOST_ROLES)
 def test_every_entry_point_is_described(role):
     specs = entry_points(role)
-    assert sorted(specs) == sorted(ENTRY_POINTS)
+    assert set(ENTRY_POINTS) <= set(specs)  # main, verify and reset; a role may have more (workstation: node_tools)
     for name, spec in specs.items():
         assert spec.get("short_description"), f"{role} {name}"
         assert spec.get("options"), f"{role} {name}"
