@@ -52,8 +52,16 @@ def lab_reset_changes(lab):
         raise AnsibleFilterError("lab_reset_changes: %s" % exc)
 
 
+def lab_step_flows(step):
+    """A step's flow outcomes as calico_reachability flows (see module_utils/_lab/steps.step_flows)."""
+    if not isinstance(step, dict):
+        raise AnsibleFilterError("lab_step_flows expects a lab step (a dict), got %r" % (step,))
+    return steps.step_flows(step)
+
+
 class FilterModule(object):
 
     def filters(self):
         return {"lab_step_changes": lab_step_changes, "lab_later_definition": lab_later_definition,
-                "lab_final_state": lab_final_state, "lab_reset_changes": lab_reset_changes}
+                "lab_final_state": lab_final_state, "lab_reset_changes": lab_reset_changes,
+                "lab_step_flows": lab_step_flows}

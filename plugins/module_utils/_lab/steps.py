@@ -206,3 +206,12 @@ def reset_changes(lab):
     changes += [{"state": "present", "definition": copy.deepcopy(item["definition"])}
                 for item in reset.get("apply") or []]
     return changes
+
+
+REPORT_ONLY_FLOW_KEYS = ("description", "kind", "expected", "probe", "internet", "retries", "delay")
+
+
+def step_flows(step):
+    """The step's flow outcomes as calico_reachability flows: the keys only the runner and the report read dropped."""
+    return [dict((key, copy.deepcopy(value)) for key, value in outcome.items() if key not in REPORT_ONLY_FLOW_KEYS)
+            for outcome in step.get("outcomes") or [] if outcome.get("kind") == "flow"]

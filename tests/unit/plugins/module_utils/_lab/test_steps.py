@@ -186,3 +186,12 @@ def test_the_final_state_folds_a_later_patch_into_the_applied_definition():
     assert final["apply"] == [{"definition": {
         "apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration", "metadata": {"name": "default"},
         "spec": {"serviceClusterIPs": [{"cidr": "198.19.32.0/20"}], "serviceExternalIPs": [{"cidr": "198.19.48.0/20"}]}}}]
+
+
+def test_step_flows_keep_what_the_engine_reads_and_drop_what_only_the_report_reads():
+    step = {"name": "s", "outcomes": [
+        {"description": "d", "kind": "flow", "src": {"ip": "198.19.15.254"}, "dst": {"host": "control"},
+         "protocol": "TCP", "port": 21, "expected": False, "probe": {"tool": "nc"}, "retries": 3, "delay": 2},
+        {"description": "c", "kind": "check", "run": {"command": "true"}, "that": "true", "expected": True}]}
+    assert steps.step_flows(step) == [{"src": {"ip": "198.19.15.254"}, "dst": {"host": "control"},
+                                       "protocol": "TCP", "port": 21}]
