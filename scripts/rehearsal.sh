@@ -74,12 +74,31 @@ echo "== rehearsal, first run (fake API at $FAKE_URL)"
 rehearse "$FAKE_WORK/first.log"
 cp "$report_dir/report.json" "$FAKE_WORK/first-report.json"
 
+object_versions() {  # object_versions FILE: every object's kind/namespace/name@resourceVersion, sorted
+  "$python" - "$FAKE_URL/_fake/objects" "$1" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as response:
+    items = json.load(response)["items"]
+lines = sorted("%s/%s/%s@%s" % (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"],
+                                o["metadata"].get("resourceVersion")) for o in items)
+with open(sys.argv[2], "w") as out:
+    out.write("\n".join(lines) + "\n")
+PY
+}
+
 echo "== rehearsal, second run: must change and write nothing"
+object_versions "$FAKE_WORK/versions-before"
 fake_requests DELETE
 rehearse "$FAKE_WORK/second.log"
 fake_requests GET "$FAKE_WORK/requests.json"
+object_versions "$FAKE_WORK/versions-after"
 
 status=0
+if ! cmp -s "$FAKE_WORK/versions-before" "$FAKE_WORK/versions-after"; then
+  echo "REHEARSAL PROBLEM: the second run changed objects (resourceVersion):" >&2
+  diff "$FAKE_WORK/versions-before" "$FAKE_WORK/versions-after" | head -20 >&2 || true
+  status=1
+fi
 if ! grep -Eq '^host1 +: ok=[0-9]+ +changed=0 ' "$FAKE_WORK/second.log"; then
   echo "REHEARSAL PROBLEM: the second run reported changes:" >&2
   grep -E '^(changed|host1 +:)' "$FAKE_WORK/second.log" >&2 || true
