@@ -12,44 +12,35 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.calicolab.ccol1.plugins.module_utils._lab import steps
 
 
+def _over_lab(filter_name, function, lab, *args):
+    """Run a module_utils/_lab/steps function for a filter: a lab that is not a dict, or lab data the function
+    cannot read, fails as a filter error naming the filter."""
+    if not isinstance(lab, dict):
+        raise AnsibleFilterError("%s expects a lab (a dict with steps), got %r" % (filter_name, lab))
+    try:
+        return function(lab, *args)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("%s: %s" % (filter_name, exc))
+
+
 def lab_step_changes(lab, step_name):
     """calico_reachability changes that restate the cluster as the step leaves it (see module_utils/_lab/steps)."""
-    if not isinstance(lab, dict):
-        raise AnsibleFilterError("lab_step_changes expects a lab (a dict with steps), got %r" % (lab,))
-    try:
-        return steps.step_changes(lab, step_name)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError("lab_step_changes: %s" % exc)
+    return _over_lab("lab_step_changes", steps.step_changes, lab, step_name)
 
 
 def lab_later_definition(lab, step_name, definition):
     """A later step's version of the same object, or None (see module_utils/_lab/steps.later_definition)."""
-    if not isinstance(lab, dict):
-        raise AnsibleFilterError("lab_later_definition expects a lab (a dict with steps), got %r" % (lab,))
-    try:
-        return steps.later_definition(lab, step_name, definition)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError("lab_later_definition: %s" % exc)
+    return _over_lab("lab_later_definition", steps.later_definition, lab, step_name, definition)
 
 
 def lab_final_state(lab):
     """The lab's end state as one set of apply/remove/patch writes (see module_utils/_lab/steps.final_state)."""
-    if not isinstance(lab, dict):
-        raise AnsibleFilterError("lab_final_state expects a lab (a dict with steps), got %r" % (lab,))
-    try:
-        return steps.final_state(lab)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError("lab_final_state: %s" % exc)
+    return _over_lab("lab_final_state", steps.final_state, lab)
 
 
 def lab_reset_changes(lab):
     """Changes that restate the cluster as it was before the lab (see module_utils/_lab/steps.reset_changes)."""
-    if not isinstance(lab, dict):
-        raise AnsibleFilterError("lab_reset_changes expects a lab (a dict with steps), got %r" % (lab,))
-    try:
-        return steps.reset_changes(lab)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError("lab_reset_changes: %s" % exc)
+    return _over_lab("lab_reset_changes", steps.reset_changes, lab)
 
 
 def lab_step_flows(step):
