@@ -13,11 +13,12 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.calicolab.ccol1.plugins.filter import lab_data
 
-LAB = {"name": "lab_test", "steps": [{"name": "one", "patch": [
-    {"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "name": "default",
-     "spec": {"wireguardEnabled": True}}]}],
-       "reset": {"patch": [{"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "name": "default",
-                            "spec": {"wireguardEnabled": False}}]}}
+FELIX = {"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "name": "default"}
+LAB = {
+    "name": "lab_test",
+    "steps": [{"name": "one", "patch": [dict(FELIX, spec={"wireguardEnabled": True})]}],
+    "reset": {"patch": [dict(FELIX, spec={"wireguardEnabled": False})]},
+}
 
 
 def test_every_filter_is_registered():
